@@ -65,8 +65,10 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, 
     if (eq != std::string::npos) merged[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   for (auto& [k, v] : env) {
-    if (v.empty()) merged.erase(k);
-    else merged[k] = v;
+    if (v.empty())
+      merged.erase(k);
+    else
+      merged[k] = v;
   }
   std::vector<std::string> env_strings;
   for (auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
@@ -125,8 +127,12 @@ bool ChildProcess::wait_for_stderr(const std::string& text, std::chrono::millise
   return err().find(text) != std::string::npos;
 }
 
-std::string ChildProcess::out() const { return read_file(out_path_); }
-std::string ChildProcess::err() const { return read_file(err_path_); }
+std::string ChildProcess::out() const {
+  return read_file(out_path_);
+}
+std::string ChildProcess::err() const {
+  return read_file(err_path_);
+}
 
 RunResult run_program(std::vector<std::string> argv, std::map<std::string, std::string> env) {
   ChildProcess p(std::move(argv), std::move(env));

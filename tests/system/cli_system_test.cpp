@@ -20,7 +20,8 @@ const std::string kExample = std::string(CARTOPULL_SOURCE_DIR) + "/config/cartop
 constexpr const char* kKey = "Sup3rS3cretKeyValue";
 
 std::string config_text(const std::string& dir, const std::string& extra = "") {
-  return extra + "store: {path: " + dir + "/state.db}\n"
+  return extra + "store: {path: " + dir +
+         "/state.db}\n"
          "server: {listen: \"127.0.0.1:0\", shutdown_timeout: 1s}\n"
          "sources:\n"
          "  s:\n"

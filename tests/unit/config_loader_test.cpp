@@ -34,7 +34,8 @@ jobs:
         map_config: {version: 1.3.0, layers: [{type: mapnik, options: {sql: "select 1", cartocss_version: 2.1.1, cartocss: "#l{}"}}]}
 )";
 
-cfg::LoadOutcome parse(const std::string& text, std::map<std::string, std::string> vars = {{"CARTO_API_KEY", "key-from-env"}}) {
+cfg::LoadOutcome parse(const std::string& text,
+                       std::map<std::string, std::string> vars = {{"CARTO_API_KEY", "key-from-env"}}) {
   return cfg::parse_config(text, "test.yaml", env_of(std::move(vars)));
 }
 
@@ -83,7 +84,8 @@ TEST(ConfigLoader, names_file_line_column_and_key_of_a_misspelt_key) {
   EXPECT_EQ(e.key, "jobs[0].schedule.evry");
   EXPECT_NE(e.message.find("unknown key"), std::string::npos);
   EXPECT_NE(e.message.find("did you mean 'every'"), std::string::npos);
-  EXPECT_EQ(e.to_string().rfind("test.yaml:9:16: jobs[0].schedule.evry: unknown key", 0), 0u) << e.to_string();
+  EXPECT_EQ(e.to_string().rfind("test.yaml:9:16: jobs[0].schedule.evry: unknown key", 0), 0u)
+      << e.to_string();
 }
 
 TEST(ConfigLoader, rejects_a_bad_duration_at_its_value) {
@@ -129,7 +131,8 @@ TEST(ConfigLoader, rejects_wrong_types_and_out_of_range_values) {
       {"defaults: {retry: {max_attempts: many}}", "defaults.retry.max_attempts", "expected an integer"},
       {"defaults: {retry: {max_attempts: 0}}", "defaults.retry.max_attempts", "out of range"},
       {"defaults: {concurrency: {max: 5000}}", "defaults.concurrency.max", "out of range"},
-      {"defaults: {concurrency: {adaptive: maybe}}", "defaults.concurrency.adaptive", "expected true or false"},
+      {"defaults: {concurrency: {adaptive: maybe}}", "defaults.concurrency.adaptive",
+       "expected true or false"},
       {"defaults: {failure_threshold: 1.5}", "defaults.failure_threshold", "out of range"},
       {"defaults: {http: {max_body_bytes: 64 megs}}", "defaults.http.max_body_bytes", "invalid byte size"},
       {"defaults: {rate_limits: {tiles: {rate: 5}}}", "defaults.rate_limits.tiles", "unknown endpoint group"},
@@ -143,7 +146,8 @@ TEST(ConfigLoader, rejects_wrong_types_and_out_of_range_values) {
     auto out = parse(c.insert + "\n" + kMinimal);
     ASSERT_EQ(out.errors.size(), 1u) << c.insert << "\n" << cfg::to_error(out).message;
     EXPECT_EQ(out.errors[0].key, c.key) << c.insert;
-    EXPECT_NE(out.errors[0].message.find(c.message), std::string::npos) << c.insert << ": " << out.errors[0].message;
+    EXPECT_NE(out.errors[0].message.find(c.message), std::string::npos)
+        << c.insert << ": " << out.errors[0].message;
     EXPECT_EQ(out.errors[0].line, 1) << c.insert;
   }
 }
@@ -189,11 +193,13 @@ TEST(ConfigLoader, checks_schedules) {
   EXPECT_EQ(both.key, "jobs[0].schedule.cron");
   auto cron = only_error(parse(replace(kMinimal, "{every: 15m}", "{cron: \"*/5 * * *\"}")));
   EXPECT_NE(cron.message.find("expected 5 fields"), std::string::npos);
-  auto tz = only_error(parse(replace(kMinimal, "{every: 15m}", "{cron: \"0 3 * * *\", timezone: Mars/Olympus}")));
+  auto tz =
+      only_error(parse(replace(kMinimal, "{every: 15m}", "{cron: \"0 3 * * *\", timezone: Mars/Olympus}")));
   EXPECT_EQ(tz.key, "jobs[0].schedule.timezone");
   auto jitter = only_error(parse(replace(kMinimal, "{every: 15m}", "{every: 1m, jitter: 2m}")));
   EXPECT_EQ(jitter.key, "jobs[0].schedule.jitter");
-  auto ok = parse(replace(kMinimal, "{every: 15m}", "{cron: \"30 2 * * 1-5\", timezone: UTC, run_at_start: true}"));
+  auto ok =
+      parse(replace(kMinimal, "{every: 15m}", "{cron: \"30 2 * * 1-5\", timezone: UTC, run_at_start: true}"));
   ASSERT_TRUE(ok.ok()) << cfg::to_error(ok).message;
   EXPECT_EQ(ok.config.jobs[0].schedule.cron, "30 2 * * 1-5");
   EXPECT_TRUE(ok.config.jobs[0].schedule.run_at_start);
@@ -218,7 +224,9 @@ TEST(ConfigLoader, checks_resource_requirements_per_kind) {
       {"{name: t, kind: mapp}", "jobs[0].resources[0].kind"},
       {"{name: t, kind: map, data_selector: layergroupid}", "jobs[0].resources[0].data_selector"},
   };
-  const std::string head = "sources: {s: {base_url: \"http://127.0.0.1:1/v1/\"}}\njobs:\n  - name: j\n    source: s\n    resources:\n      - ";
+  const std::string head =
+      "sources: {s: {base_url: \"http://127.0.0.1:1/v1/\"}}\njobs:\n  - name: j\n    source: s\n    "
+      "resources:\n      - ";
   for (const auto& c : cases) {
     auto out = parse(head + c.resource + "\n");
     ASSERT_GE(out.errors.size(), 1u) << c.resource;
@@ -330,7 +338,8 @@ TEST(ConfigLoader, warns_about_inline_secrets_without_echoing_them) {
 
 TEST(ConfigLoader, never_puts_a_secret_value_in_an_error) {
   // The key is valid, but errors elsewhere on the same lines must not echo it.
-  auto out = parse("sources: {s: {base_url: \"ftp://h/\", api_key: ${K}, auth: magic}}\n", {{"K", "TOPSECRETKEY"}});
+  auto out =
+      parse("sources: {s: {base_url: \"ftp://h/\", api_key: ${K}, auth: magic}}\n", {{"K", "TOPSECRETKEY"}});
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(cfg::to_error(out).message.find("TOPSECRETKEY"), std::string::npos);
 }
@@ -341,7 +350,8 @@ TEST(ConfigLoader, requires_sources_and_reports_unreadable_files) {
   EXPECT_EQ(none.errors[0].key, "sources");
   auto missing = cfg::load_config_file("/nonexistent/cartopull.yaml", env_of({}));
   ASSERT_EQ(missing.errors.size(), 1u);
-  EXPECT_NE(missing.errors[0].to_string().find("/nonexistent/cartopull.yaml: cannot read"), std::string::npos);
+  EXPECT_NE(missing.errors[0].to_string().find("/nonexistent/cartopull.yaml: cannot read"),
+            std::string::npos);
 }
 
 TEST(ConfigLoader, shipped_configs_are_valid) {

@@ -13,8 +13,8 @@ TEST(Duration, parses_each_unit) {
     const char* text;
     Duration expected;
   } cases[] = {
-      {"250ms", 250ms}, {"30s", 30s}, {"5m", 5min}, {"1h", 1h}, {"2d", 48h}, {"0s", 0ms},
-      {"1h30m", 90min}, {"1m500ms", 60500ms}, {"90s", 90s},
+      {"250ms", 250ms}, {"30s", 30s},     {"5m", 5min},         {"1h", 1h},   {"2d", 48h},
+      {"0s", 0ms},      {"1h30m", 90min}, {"1m500ms", 60500ms}, {"90s", 90s},
   };
   for (const auto& c : cases) {
     auto d = parse_duration(c.text);
@@ -31,7 +31,9 @@ TEST(Duration, rejects_bad_spellings_with_a_reason) {
   }
 }
 
-TEST(Duration, rejects_overflow) { EXPECT_FALSE(parse_duration("99999999999999999999d")); }
+TEST(Duration, rejects_overflow) {
+  EXPECT_FALSE(parse_duration("99999999999999999999d"));
+}
 
 TEST(Duration, formats_shortest_exact_spelling) {
   EXPECT_EQ(format_duration(0ms), "0s");

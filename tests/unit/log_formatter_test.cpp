@@ -12,7 +12,8 @@ namespace {
 std::string format(LogFormat f, bool journal, spdlog::level::level_enum level, std::string_view text) {
   LogFormatter formatter(f, journal);
   spdlog::details::log_msg msg("cartopull", level, text);
-  msg.time = spdlog::log_clock::time_point(std::chrono::milliseconds(1764091216123));  // 2025-11-25T17:20:16.123Z
+  msg.time =
+      spdlog::log_clock::time_point(std::chrono::milliseconds(1764091216123));  // 2025-11-25T17:20:16.123Z
   spdlog::memory_buf_t buf;
   formatter.format(msg, buf);
   return std::string(buf.data(), buf.size());
@@ -43,7 +44,8 @@ TEST(LogFormatter, json_lines_are_valid_json_with_escaped_message) {
 TEST(LogFormatter, redacts_secrets_in_every_format) {
   for (auto f : {LogFormat::text, LogFormat::json}) {
     for (bool journal : {false, true}) {
-      auto line = format(f, journal, spdlog::level::info, "GET /v1/map?api_key=hunter2 failed; Authorization: Basic Zm9v");
+      auto line = format(f, journal, spdlog::level::info,
+                         "GET /v1/map?api_key=hunter2 failed; Authorization: Basic Zm9v");
       EXPECT_EQ(line.find("hunter2"), std::string::npos) << line;
       EXPECT_EQ(line.find("Zm9v"), std::string::npos) << line;
       EXPECT_NE(line.find("api_key=REDACTED"), std::string::npos) << line;

@@ -14,7 +14,8 @@ TEST(Redact, masks_secret_query_parameters) {
       {"/map/named/t?auth_token=tok&config=%7B%7D", "/map/named/t?auth_token=REDACTED&config=%7B%7D"},
       {"/x?a=1&map_key=k#frag", "/x?a=1&map_key=REDACTED#frag"},
       {"/x?API_KEY=K1", "/x?API_KEY=REDACTED"},
-      {"GET /v1/tiles/1/0/0.png?api_key=s3cr3t HTTP/1.1", "GET /v1/tiles/1/0/0.png?api_key=REDACTED HTTP/1.1"},
+      {"GET /v1/tiles/1/0/0.png?api_key=s3cr3t HTTP/1.1",
+       "GET /v1/tiles/1/0/0.png?api_key=REDACTED HTTP/1.1"},
       {"/x?api_key=", "/x?api_key="},
   };
   for (const auto& c : cases) EXPECT_EQ(redact(c.in), c.out) << c.in;
@@ -38,7 +39,8 @@ TEST(Redact, masks_url_userinfo_password) {
 }
 
 TEST(Redact, masks_authorization_headers_in_text_and_values) {
-  EXPECT_EQ(redact("Authorization: Basic dXNlcjprZXk=\r\nHost: x"), "Authorization: Basic REDACTED\r\nHost: x");
+  EXPECT_EQ(redact("Authorization: Basic dXNlcjprZXk=\r\nHost: x"),
+            "Authorization: Basic REDACTED\r\nHost: x");
   EXPECT_EQ(redact_header("Authorization", "Bearer abc"), "Bearer REDACTED");
   EXPECT_EQ(redact_header("proxy-authorization", "xyz"), "REDACTED");
   EXPECT_EQ(redact_header("Content-Type", "image/png"), "image/png");

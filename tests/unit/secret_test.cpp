@@ -9,7 +9,9 @@
 using cartopull::config::Secret;
 
 template <class T>
-concept Streamable = requires(std::ostream& os, const T& t) { os << t; };
+concept Streamable = requires(std::ostream& os, const T& t) {
+  os << t;
+};
 
 // Logging a Secret must not compile: no operator<< and no fmt formatter.
 static_assert(!Streamable<Secret>);
