@@ -74,7 +74,7 @@ TEST(PlanRequest, v1_anonymous_map_posts_json_or_gets_config) {
   // ':' and ',' are legal in a query (RFC 3986 §3.4) and stay readable.
   EXPECT_EQ(get->url,
             "https://alice.carto.com/api/v1/"
-            "map?config=%7B%22version%22:%221.3.0%22,%22layers%22:%5B%5D%7D&api_key=K3Y"));
+            "map?config=%7B%22version%22:%221.3.0%22,%22layers%22:%5B%5D%7D&api_key=K3Y");
 }
 
 TEST(PlanRequest, v1_tiles_by_token_with_layer_filter_and_retina) {
