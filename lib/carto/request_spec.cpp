@@ -1,7 +1,5 @@
 #include "carto/request_spec.hpp"
 
-#include <openssl/evp.h>
-
 #include <cctype>
 
 #include "core/redact.hpp"
@@ -30,14 +28,6 @@ std::string percent_encode(std::string_view in, std::string_view keep) {
       out.push_back(kHex[u & 15]);
     }
   }
-  return out;
-}
-
-std::string base64(std::string_view in) {
-  std::string out(4 * ((in.size() + 2) / 3) + 1, '\0');
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
-  out.resize(static_cast<std::size_t>(n));
   return out;
 }
 
@@ -179,14 +169,6 @@ result<RequestSpec> plan_request(const config::SourceConfig& source, const confi
     }
   }
   if (!r.auth_token.empty()) query.emplace_back("auth_token", std::string(r.auth_token.reveal()));
-  if (!source.api_key.empty()) {
-    if (source.auth == config::AuthMode::query) {
-      query.emplace_back("api_key", std::string(source.api_key.reveal()));
-    } else if (source.auth == config::AuthMode::basic) {
-      spec.headers.emplace_back("Authorization",
-                                "Basic " + base64(source.user + ":" + std::string(source.api_key.reveal())));
-    }
-  }
   for (const auto& [k, v] : query) {
     target += target.find('?') == std::string::npos ? '?' : '&';
     target += percent_encode(k, "") + "=" + percent_encode(v, ":,");

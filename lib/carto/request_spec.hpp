@@ -36,7 +36,7 @@ std::string default_path(config::ApiShape shape, const config::ResourceConfig& r
 // The rate-limit endpoint group of a resource kind (§6).
 std::string endpoint_group(config::ResourceKind kind);
 
-// Plans the request of one resource item: path, query (params, api_key or auth_token), body, headers.
+// Plans the request of one resource item: path, query (params, auth_token), method and body.
 result<RequestSpec> plan_request(const config::SourceConfig& source, const config::ResourceConfig& resource,
                                  const Placeholders& values);
 

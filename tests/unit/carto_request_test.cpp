@@ -46,14 +46,14 @@ TEST(PlanRequest, seed_shape_uses_dlt_paths_and_api_key_query) {
   auto tiles = resource(cfg::ResourceKind::tiles);
   auto spec = plan_request(src, tiles, {{"z", "2"}, {"x", "1"}, {"y", "3"}, {"format", "png"}});
   ASSERT_TRUE(spec) << spec.error().message;
-  EXPECT_EQ(spec->url, "https://g.maps.carto.com/v1/tiles/2/1/3.png?api_key=K3Y");
-  EXPECT_EQ(spec->log_url, "https://g.maps.carto.com/v1/tiles/2/1/3.png?api_key=REDACTED");
+  EXPECT_EQ(spec->url, "https://g.maps.carto.com/v1/tiles/2/1/3.png");
+  EXPECT_EQ(spec->url.find("K3Y"), std::string::npos);  // the client adds the key for this origin
   EXPECT_EQ(spec->group, "tile");
   EXPECT_EQ(spec->method, "GET");
   auto lg = plan_request(src, resource(cfg::ResourceKind::layergroup), {});
-  EXPECT_EQ(lg->url, "https://g.maps.carto.com/v1/layergroup?api_key=K3Y");
+  EXPECT_EQ(lg->url, "https://g.maps.carto.com/v1/layergroup");
   auto st = plan_request(src, resource(cfg::ResourceKind::static_image), {});
-  EXPECT_EQ(st->url, "https://g.maps.carto.com/v1/static/png?api_key=K3Y");
+  EXPECT_EQ(st->url, "https://g.maps.carto.com/v1/static/png");
 }
 
 TEST(PlanRequest, v1_anonymous_map_posts_json_or_gets_config) {
@@ -63,7 +63,7 @@ TEST(PlanRequest, v1_anonymous_map_posts_json_or_gets_config) {
   auto post = plan_request(src, r, {});
   ASSERT_TRUE(post);
   EXPECT_EQ(post->method, "POST");
-  EXPECT_EQ(post->url, "https://alice.carto.com/api/v1/map?api_key=K3Y");
+  EXPECT_EQ(post->url, "https://alice.carto.com/api/v1/map");
   EXPECT_EQ(post->body, r.map_config);
   EXPECT_EQ(post->content_type, "application/json");
   EXPECT_EQ(post->group, "anonymous");
@@ -74,7 +74,7 @@ TEST(PlanRequest, v1_anonymous_map_posts_json_or_gets_config) {
   // ':' and ',' are legal in a query (RFC 3986 §3.4) and stay readable.
   EXPECT_EQ(get->url,
             "https://alice.carto.com/api/v1/"
-            "map?config=%7B%22version%22:%221.3.0%22,%22layers%22:%5B%5D%7D&api_key=K3Y");
+            "map?config=%7B%22version%22:%221.3.0%22,%22layers%22:%5B%5D%7D");
 }
 
 TEST(PlanRequest, v1_tiles_by_token_with_layer_filter_and_retina) {
@@ -83,12 +83,12 @@ TEST(PlanRequest, v1_tiles_by_token_with_layer_filter_and_retina) {
   auto plain = plan_request(
       src, r,
       {{"layergroupid", "d41d8:1700000000000"}, {"z", "1"}, {"x", "0"}, {"y", "1"}, {"format", "png"}});
-  EXPECT_EQ(plain->url, "https://alice.carto.com/api/v1/map/d41d8:1700000000000/1/0/1.png?api_key=K3Y");
+  EXPECT_EQ(plain->url, "https://alice.carto.com/api/v1/map/d41d8:1700000000000/1/0/1.png");
   r.tiles.layer = "0,1";
   r.tiles.scale = 2;
   auto filtered =
       plan_request(src, r, {{"layergroupid", "t:1"}, {"z", "1"}, {"x", "0"}, {"y", "1"}, {"format", "mvt"}});
-  EXPECT_EQ(filtered->url, "https://alice.carto.com/api/v1/map/t:1/0,1/1/0/1@2x.mvt?api_key=K3Y");
+  EXPECT_EQ(filtered->url, "https://alice.carto.com/api/v1/map/t:1/0,1/1/0/1@2x.mvt");
 }
 
 TEST(PlanRequest, v1_named_maps_and_static_images) {
@@ -99,13 +99,13 @@ TEST(PlanRequest, v1_named_maps_and_static_images) {
   named.auth_token = cfg::Secret("T0K");
   auto n = plan_request(src, named, {});
   EXPECT_EQ(n->method, "POST");
-  EXPECT_EQ(n->url, "https://alice.carto.com/api/v1/map/named/tpl?auth_token=T0K&api_key=K3Y");
-  EXPECT_EQ(n->log_url, "https://alice.carto.com/api/v1/map/named/tpl?auth_token=REDACTED&api_key=REDACTED");
+  EXPECT_EQ(n->url, "https://alice.carto.com/api/v1/map/named/tpl?auth_token=T0K");
+  EXPECT_EQ(n->log_url, "https://alice.carto.com/api/v1/map/named/tpl?auth_token=REDACTED");
   EXPECT_EQ(n->body, named.template_params);
   EXPECT_EQ(n->group, "named");
 
   auto list = plan_request(src, resource(cfg::ResourceKind::named_templates), {});
-  EXPECT_EQ(list->url, "https://alice.carto.com/api/v1/map/named?api_key=K3Y");
+  EXPECT_EQ(list->url, "https://alice.carto.com/api/v1/map/named");
   EXPECT_EQ(list->group, "named_list");
 
   auto center = resource(cfg::ResourceKind::static_center);
@@ -115,33 +115,21 @@ TEST(PlanRequest, v1_named_maps_and_static_images) {
   center.static_image.width = 800;
   center.static_image.height = 600;
   auto c = plan_request(src, center, {{"layergroupid", "t:1"}});
-  EXPECT_EQ(c->url,
-            "https://alice.carto.com/api/v1/map/static/center/t:1/4/48.85/2.35/800/600.png?api_key=K3Y");
+  EXPECT_EQ(c->url, "https://alice.carto.com/api/v1/map/static/center/t:1/4/48.85/2.35/800/600.png");
   EXPECT_EQ(c->group, "static");
 
   auto bbox = resource(cfg::ResourceKind::static_bbox);
   bbox.static_image.bbox = cfg::BBox{-10, 35, 5.5, 44};
   bbox.static_image.format = "jpg";
   auto b = plan_request(src, bbox, {{"layergroupid", "t:1"}});
-  EXPECT_EQ(b->url,
-            "https://alice.carto.com/api/v1/map/static/bbox/t:1/-10,35,5.5,44/600/400.jpg?api_key=K3Y");
+  EXPECT_EQ(b->url, "https://alice.carto.com/api/v1/map/static/bbox/t:1/-10,35,5.5,44/600/400.jpg");
 
   auto sn = resource(cfg::ResourceKind::static_named);
   sn.template_id = "tpl";
   sn.static_image.bbox = cfg::BBox{-10, 35, 5.5, 44};
   auto s = plan_request(src, sn, {});
-  EXPECT_EQ(s->url,
-            "https://alice.carto.com/api/v1/map/static/named/tpl/600/400.png?bbox=-10,35,5.5,44&api_key=K3Y");
+  EXPECT_EQ(s->url, "https://alice.carto.com/api/v1/map/static/named/tpl/600/400.png?bbox=-10,35,5.5,44");
   EXPECT_EQ(s->group, "static_named");
-}
-
-TEST(PlanRequest, basic_auth_sends_a_header_not_a_query_parameter) {
-  auto src = source(cfg::ApiShape::v1, "https://alice.carto.com/api/v1/", cfg::AuthMode::basic);
-  auto r = plan_request(src, resource(cfg::ResourceKind::named_templates), {});
-  EXPECT_EQ(r->url, "https://alice.carto.com/api/v1/map/named");
-  ASSERT_EQ(r->headers.size(), 1u);
-  EXPECT_EQ(r->headers[0].first, "Authorization");
-  EXPECT_EQ(r->headers[0].second, "Basic YWxpY2U6SzNZ");  // base64("alice:K3Y")
 }
 
 TEST(PlanRequest, configured_path_and_params_override_defaults) {
@@ -152,7 +140,7 @@ TEST(PlanRequest, configured_path_and_params_override_defaults) {
   auto spec =
       plan_request(src, r, {{"layergroupid", "L"}, {"z", "0"}, {"x", "0"}, {"y", "0"}, {"format", "mvt"}});
   ASSERT_TRUE(spec) << spec.error().message;
-  EXPECT_EQ(spec->url, "http://127.0.0.1:8080/v1/layers/L/0/0/0.mvt?client=cartopull&lg=L&api_key=K3Y");
+  EXPECT_EQ(spec->url, "http://127.0.0.1:8080/v1/layers/L/0/0/0.mvt?client=cartopull&lg=L");
   r.path = "layers/{nothing}";
   EXPECT_FALSE(plan_request(src, r, {}));
 }
