@@ -14,17 +14,12 @@
 
 #include "sched/clock.hpp"
 #include "sched/planner.hpp"
+#include "sched/run_outcome.hpp"
 #include "sched/schedule.hpp"
 
 namespace cartopull::sched {
 
 namespace asio = boost::asio;
-
-enum class RunOutcome { succeeded, partial, failed, cancelled };
-const char* to_string(RunOutcome outcome) noexcept;
-
-enum class RunTrigger { schedule, at_start, catch_up, backoff, manual };
-const char* to_string(RunTrigger trigger) noexcept;
 
 struct RunRequest {
   std::string job;
