@@ -47,6 +47,9 @@ result<Schedule> Schedule::compile(const config::ScheduleConfig& config, std::st
   }
   s.shift_ = config.offset + jitter_for(job_name, config.jitter);
   s.run_at_start_ = config.run_at_start;
+  if (s.every_) s.description_ = "every " + config::format_duration(*s.every_);
+  if (s.cron_) s.description_ = "cron " + s.cron_->text() + " " + s.tz_.name();
+  if (s.shift_ > Duration::zero()) s.description_ += " + " + config::format_duration(s.shift_);
   return s;
 }
 

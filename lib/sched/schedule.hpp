@@ -34,6 +34,8 @@ class Schedule {
   bool run_at_start() const { return run_at_start_; }
   // offset + jitter: how far every fire time sits after its tick.
   Duration shift() const { return shift_; }
+  // For humans and /api/jobs: "every 15m", "cron 0 3 * * * Europe/Berlin", "manual"; "+ 30s" if shifted.
+  const std::string& description() const { return description_; }
 
   // The first fire time strictly after `t`; nullopt for manual jobs or a cron that never matches.
   std::optional<SysMs> next_fire_after(SysMs t) const;
@@ -46,6 +48,7 @@ class Schedule {
   TimeZone tz_ = TimeZone::utc();
   Duration shift_{0};
   bool run_at_start_ = false;
+  std::string description_ = "manual";
 };
 
 }  // namespace cartopull::sched

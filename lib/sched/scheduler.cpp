@@ -236,6 +236,7 @@ asio::awaitable<StopReport> Scheduler::stop(Duration drain, Duration cancel_grac
 JobStatus Scheduler::status_of(const Job& job) const {
   JobStatus s;
   s.name = job.name;
+  s.schedule = job.schedule.description();
   s.manual = job.schedule.manual();
   s.running = job.running;
   if (job.plan_valid && job.plan && !job.running) s.next_run = job.plan->at;

@@ -42,6 +42,7 @@ struct SchedulerHooks {
 
 struct JobStatus {
   std::string name;
+  std::string schedule;  // Schedule::description()
   bool manual = false;
   bool running = false;
   std::optional<SysMs> next_run;
