@@ -342,6 +342,34 @@ TEST_F(AdminServerTest, two_hundred_concurrent_clients_are_all_served_under_a_ca
   EXPECT_LE(server_->connection_count(), 64u);
 }
 
+TEST_F(AdminServerTest, a_cap_full_of_silent_connections_does_not_lock_out_a_burst_of_clients) {
+  AdminServerOptions o;
+  o.max_connections = 64;
+  o.eviction_grace = 100ms;
+  start(std::move(o));
+  int closed = 0;
+  for (int i = 0; i < 64; ++i) asio::co_spawn(ioc_, silent(ep_, &closed), asio::detached);
+  const auto until = Clock::now() + 500ms;
+  while (server_->connection_count() < 64 && Clock::now() < until) ioc_.run_one_for(10ms);
+  ASSERT_EQ(server_->connection_count(), 64u);
+  int ok = 0, failed = 0;
+  for (int i = 0; i < 200; ++i) {
+    asio::co_spawn(ioc_, fetch(ep_, bhttp::verb::get, "/healthz"), [&](std::exception_ptr e, Fetched f) {
+      if (!e && !f.ec && f.res.result_int() == 200) {
+        ++ok;
+      } else {
+        ++failed;
+      }
+    });
+  }
+  const auto deadline = Clock::now() + 5s;
+  while (ok + failed < 200 && Clock::now() < deadline) ioc_.run_one_for(50ms);
+  EXPECT_EQ(ok, 200);
+  EXPECT_EQ(failed, 0);
+  EXPECT_GE(server_->evicted_count(), 1u);
+  EXPECT_LE(server_->connection_count(), 64u);
+}
+
 TEST_F(AdminServerTest, stop_closes_the_listener_and_connections) {
   start();
   int closed = 0;
