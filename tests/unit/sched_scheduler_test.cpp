@@ -298,6 +298,31 @@ TEST_F(SchedulerTest, changed_schedule_applies_from_the_next_tick) {
   ASSERT_EQ(calls_.size(), 2u);
 }
 
+TEST_F(SchedulerTest, a_cron_job_runs_once_through_both_dst_nights_in_berlin) {
+  ScheduleConfig c;
+  c.cron = "30 2 * * *";
+  c.timezone = "Europe/Berlin";
+  clock_.set(at("2026-03-28T12:00:00"));
+  sched_.add_job("nightly", *Schedule::compile(c, "nightly"));
+  start();
+  // 02:30 does not exist on 2026-03-29: it runs when the clock jumps to 03:00 CEST (01:00Z).
+  for (const char* t : {"2026-03-29T00:59:59", "2026-03-29T01:00:00", "2026-03-29T01:30:00"}) advance_to(t);
+  ASSERT_EQ(calls_.size(), 1u);
+  EXPECT_EQ(calls_[0].planned, at("2026-03-29T01:00:00"));
+  EXPECT_EQ(sched_.status("nightly")->next_run, at("2026-03-30T00:30:00"));
+  // 02:30 happens twice on 2026-10-25: it runs the first time only (00:30Z), not at 01:30Z.
+  calls_.clear();
+  for (const char* t :
+       {"2026-10-24T12:00:00", "2026-10-25T00:30:00", "2026-10-25T01:30:00", "2026-10-25T02:30:00"}) {
+    advance_to(t);
+  }
+  ASSERT_EQ(calls_.size(), 2u);  // months of missed ticks run once (late), then the first 02:30
+  EXPECT_EQ(calls_[0].planned, at("2026-03-30T00:30:00"));
+  EXPECT_EQ(calls_[0].started, at("2026-10-24T12:00:00"));
+  EXPECT_EQ(calls_[1].planned, at("2026-10-25T00:30:00"));
+  EXPECT_EQ(sched_.status("nightly")->next_run, at("2026-10-26T01:30:00"));
+}
+
 asio::awaitable<RunOutcome> quick_run(RunRequest) {
   co_return RunOutcome::succeeded;
 }
