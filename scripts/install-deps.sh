@@ -8,7 +8,8 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libspdlog-dev prometheus-cpp-dev
   libsystemd-dev libgtest-dev libgmock-dev zlib1g-dev
-  openssl clang-format
+  openssl clang-format tzdata
+  prometheus  # promtool, which lints the /metrics output in tests
 )
 # Optional: a faster linker where the archive has it.
 optional=(mold)
