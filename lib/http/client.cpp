@@ -463,8 +463,12 @@ struct Client::Impl {
       }
       a.conn = lease->conn.get();
       a.origin = &origin;
-      Exchange e =
-          a.conn->tls ? co_await exchange_on(&*a.conn->tls, a) : co_await exchange_on(&*a.conn->plain, a);
+      // GCC 12 miscompiles co_await inside a conditional expression: keep these as statements.
+      Exchange e;
+      if (a.conn->tls)
+        e = co_await exchange_on(&*a.conn->tls, a);
+      else
+        e = co_await exchange_on(&*a.conn->plain, a);
       bool stale = !e.response && a.conn->reused && !e.received_any &&
                    (e.response.error().code == errc::connection_reset);
       auto key = lease->key;

@@ -52,9 +52,9 @@ enum class AuthMode { none, query, basic };
 // redirect to another host never receives it.
 struct Auth {
   AuthMode mode = AuthMode::none;
-  std::string origin;
-  std::string user;
-  config::Secret key;
+  std::string origin{};
+  std::string user{};
+  config::Secret key{};
 };
 
 // Every default is documented here; durations are per step unless said otherwise.
@@ -68,12 +68,12 @@ struct ClientOptions {
   std::uint64_t max_body_bytes = 64ULL << 20;
   std::uint32_t max_redirects = 5;  // same or stronger scheme only (https never goes to http)
   std::uint32_t max_connections_per_origin = 16;
-  std::string ca_file;                // extra PEM CA bundle, on top of the system store
+  std::string ca_file{};              // extra PEM CA bundle, on top of the system store
   bool insecure_skip_verify = false;  // no chain or hostname check: logged as a warning at construction
-  ProxyConfig proxy;                  // ProxyConfig::from_env() in the daemon; empty: direct
-  Auth auth;
+  ProxyConfig proxy{};                // ProxyConfig::from_env() in the daemon; empty: direct
+  Auth auth{};
   bool accept_compressed = true;  // send Accept-Encoding: gzip, deflate and decode
-  std::string user_agent;         // empty: core/version.hpp kUserAgent
+  std::string user_agent{};       // empty: core/version.hpp kUserAgent
 };
 
 struct PoolStats {
