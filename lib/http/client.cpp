@@ -526,8 +526,10 @@ struct Client::Impl {
         co_return err;
       }
       Response& resp = *e.response;
-      spdlog::debug("http: {} {} -> {} ({} bytes, {} ms{})", method, redact(url), resp.status,
-                    resp.wire_bytes, ms, resp.reused_connection ? ", reused" : "");
+      // Guarded: redact() would otherwise run on every request with debug logging off.
+      if (spdlog::should_log(spdlog::level::debug))
+        spdlog::debug("http: {} {} -> {} ({} bytes, {} ms{})", method, redact(url), resp.status,
+                      resp.wire_bytes, ms, resp.reused_connection ? ", reused" : "");
       if (!is_redirect(resp.status) || !resp.headers.contains("Location")) {
         resp.url = redact(url);
         resp.redirects = redirects;

@@ -152,6 +152,7 @@ struct Executor::Impl {
     e.concurrency_limit = g.arc.limit();
     e.in_flight = g.arc.in_flight();
     if (telemetry) telemetry(e);
+    if (!spdlog::should_log(spdlog::level::debug)) return;
     spdlog::debug(
         "http: group={} attempt={} status={} error={} retry={} latency_ms={:.1f} bytes={} "
         "limiter_wait_ms={:.1f} limit={} in_flight={}",
