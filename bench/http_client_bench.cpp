@@ -1,10 +1,11 @@
 // Requests/s of small bodies through http::Client (and http::Executor) on ONE event-loop thread, over
 // keep-alive HTTP and TLS, against a local scripted server running on a second thread.
 //
-//   http_client_bench [--requests N] [--concurrency C] [--body-bytes B] [--serve SECONDS]
+//   http_client_bench [--requests N] [--concurrency C] [--body-bytes B] [--wrk SECONDS] [--serve SECONDS]
 //
 // With --serve, it only starts the HTTP and HTTPS servers, prints their URLs, and keeps them up for that
-// long, so that `wrk` can be pointed at the very same server for comparison.
+// long, so that `wrk` can be pointed at the very same server for comparison. With --wrk, it runs
+// `wrk -t1 -cC -dSECONDS` against both servers first, in the same process run as the client figures.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -34,6 +35,7 @@ struct Args {
   int concurrency = 32;
   std::size_t body_bytes = 100;
   int serve_seconds = 0;
+  int wrk_seconds = 0;  // > 0: first run wrk (if installed) against the same servers, for comparison
 };
 
 Args parse(int argc, char** argv) {
@@ -47,6 +49,8 @@ Args parse(int argc, char** argv) {
       a.body_bytes = static_cast<std::size_t>(std::atol(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--serve"))
       a.serve_seconds = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--wrk"))
+      a.wrk_seconds = std::atoi(argv[i + 1]);
   }
   return a;
 }
@@ -152,6 +156,15 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     std::this_thread::sleep_for(std::chrono::seconds(a.serve_seconds));
   } else {
+    if (a.wrk_seconds > 0) {
+      for (const auto* server : {&plain, &tls}) {
+        std::string cmd = "wrk -t1 -c" + std::to_string(a.concurrency) + " -d" +
+                          std::to_string(a.wrk_seconds) + "s " + server->url("/tile.png");
+        std::printf("$ %s\n", cmd.c_str());
+        std::fflush(stdout);
+        if (std::system(cmd.c_str()) != 0) std::printf("(wrk not available)\n");
+      }
+    }
     run("client http", plain.url("/tile.png"), a, ca_file, false);
     run("client https", tls.url("/tile.png"), a, ca_file, false);
     run("executor http", plain.url("/tile.png"), a, ca_file, true);
