@@ -103,6 +103,8 @@ struct Executor::Impl {
     Group g{std::nullopt, flow::AdaptiveConcurrency(opts.arc)};
     if (auto rl = opts.rate_limits.find(name); rl != opts.rate_limits.end() && rl->second.rate > 0)
       g.limiter.emplace(rl->second.rate, rl->second.burst);
+    else  // no configured limit: a practically unlimited bucket that still learns from headers and 429s
+      g.limiter.emplace(1e6, 1'000'000);
     return groups.emplace(name, std::move(g)).first->second;
   }
 

@@ -25,7 +25,8 @@ struct ExecutorOptions {
   double retry_budget_reserve = 10;    // ...this many at any time
   std::uint32_t max_concurrency = 32;  // global cap on requests in flight (all groups)
   flow::ArcConfig arc{};               // per endpoint group; its max is also capped by max_concurrency
-  // Per endpoint group (carto-maps-api.md §6). A group missing here has no rate limit of its own.
+  // Per endpoint group (carto-maps-api.md §6). A group missing here has no configured rate, but is still
+  // tightened by Carto-Rate-Limit-* headers and held after a 429.
   std::map<std::string, config::RateLimit> rate_limits{};
   // Uniform random numbers in [0, 1) for backoff jitter; default: a seeded std::mt19937_64.
   std::function<double()> random{};
