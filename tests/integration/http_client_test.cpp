@@ -267,6 +267,16 @@ TEST_F(HttpClient, connect_deadline_when_the_listen_queue_is_full) {
   for (int fd : fillers) ::close(fd);
 }
 
+TEST_F(HttpClient, unresolvable_host_is_dns_failed_within_the_dns_deadline) {
+  auto client = make_client(ClientOptions{.dns_timeout = 500ms});
+  auto start = std::chrono::steady_clock::now();
+  auto r = get(*client, "http://cartopull-test.invalid/");  // RFC 6761: never resolves
+  ASSERT_FALSE(r.has_value());
+  // Offline, the lookup fails fast (dns_failed); with a black-holed resolver the deadline fires (timeout).
+  EXPECT_TRUE(r.error().code == errc::dns_failed || r.error().code == errc::timeout) << r.error().what();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 1500ms);
+}
+
 TEST_F(HttpClient, refused_connection_is_connect_failed) {
   namespace asio = boost::asio;
   std::uint16_t port;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "http/client_config.hpp"
 #include "http/proxy_config.hpp"
 #include "http/url.hpp"
 
@@ -90,6 +91,30 @@ TEST(ProxyConfig, reads_the_environment_lower_case_first) {
   EXPECT_EQ(p->port, 3128);
   EXPECT_FALSE(c.proxy_for(Origin{true, "db.internal", 443}).has_value());
   EXPECT_FALSE(c.proxy_for(Origin{false, "u.carto.com", 80}).has_value());
+}
+
+TEST(ClientConfig, maps_a_source_onto_client_options) {
+  config::SourceConfig s;
+  s.base_url = "https://alice.carto.com/api/v1/";
+  s.user = "alice";
+  s.api_key = config::Secret("k");
+  s.auth = config::AuthMode::basic;
+  s.http.connect_timeout = std::chrono::milliseconds(1500);
+  s.http.read_timeout = std::chrono::milliseconds(2500);
+  s.http.max_body_bytes = 1234;
+  s.tls.ca_file = "/etc/extra.pem";
+  auto o = client_options(s, ProxyConfig{});
+  ASSERT_TRUE(o.has_value());
+  EXPECT_EQ(o->connect_timeout.count(), 1500);
+  EXPECT_EQ(o->tls_timeout.count(), 1500);
+  EXPECT_EQ(o->io_timeout.count(), 2500);
+  EXPECT_EQ(o->max_body_bytes, 1234u);
+  EXPECT_EQ(o->ca_file, "/etc/extra.pem");
+  EXPECT_EQ(o->auth.mode, AuthMode::basic);
+  EXPECT_EQ(o->auth.origin, "https://alice.carto.com:443");
+  EXPECT_EQ(o->auth.key.reveal(), "k");
+  s.auth = config::AuthMode::none;
+  EXPECT_EQ(client_options(s, ProxyConfig{})->auth.mode, AuthMode::none);
 }
 
 }  // namespace
