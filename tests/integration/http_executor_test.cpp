@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <sstream>
 
 #include "http/executor.hpp"
 #include "support/http_test/run_sync.hpp"
@@ -236,6 +239,32 @@ TEST_F(HttpExecutor, retry_budget_stops_multiplying_load_on_a_dead_server) {
   auto ex = make(o);
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(run(*ex, "tile", server.url("/t")).has_value());
   EXPECT_EQ(server.requests().size(), 5u + 2u);
+}
+
+TEST_F(HttpExecutor, debug_log_and_events_never_carry_the_api_key) {
+  const std::string key = "exec-secret-key-42";
+  std::ostringstream log;
+  auto previous = spdlog::default_logger();
+  auto logger =
+      std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
+  logger->set_level(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+  int n = 0;
+  ScriptedServer server(ioc.get_executor(),
+                        [&](const ServedRequest&) { return status(++n == 1 ? 503 : 200); });
+  ClientOptions o{.io_timeout = 2s};
+  o.auth =
+      Auth{AuthMode::query, "http://127.0.0.1:" + std::to_string(server.port()), "", config::Secret(key)};
+  client = *Client::create(ioc.get_executor(), std::move(o));
+  auto ex = make(fast_retries());
+  auto r = run(*ex, "tile", server.url("/t?x=1"));
+  spdlog::set_default_logger(previous);
+  ASSERT_TRUE(r.has_value()) << r.error().what();
+  EXPECT_NE(server.requests().back().target.find(key), std::string::npos);  // it did go on the wire
+  EXPECT_NE(log.str().find("group=tile"), std::string::npos) << log.str();
+  EXPECT_EQ(log.str().find(key), std::string::npos) << log.str();
+  EXPECT_EQ(r->url.find(key), std::string::npos);
+  EXPECT_EQ(events.size(), 2u);
 }
 
 TEST_F(HttpExecutor, global_cap_bounds_requests_in_flight) {
