@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <sstream>
@@ -68,6 +69,29 @@ TEST_F(HttpClient, reuses_one_keep_alive_connection_and_sends_identity_headers) 
   EXPECT_EQ(seen.headers.find("User-Agent").value_or(""), kUserAgent);
   EXPECT_EQ(seen.headers.find("Accept-Encoding").value_or(""), "gzip, deflate");
   EXPECT_EQ(client->stats().connections_reused, 2u);
+}
+
+TEST_F(HttpClient, per_origin_cap_queues_requests_for_a_pooled_connection) {
+  ScriptedServer server(ioc.get_executor(), [](const ServedRequest&) {
+    Reply r = ok();
+    r.delay = 10ms;
+    return r;
+  });
+  auto client = make_client(ClientOptions{.max_connections_per_origin = 2});
+  int done = 0, good = 0;
+  for (int i = 0; i < 6; ++i) {
+    Request q;
+    q.url = server.url();
+    boost::asio::co_spawn(ioc, client->send(std::move(q)), [&](std::exception_ptr, result<Response> r) {
+      good += r.has_value() && r->status == 200;
+      if (++done == 6) ioc.stop();
+    });
+  }
+  ioc.run_for(5s);
+  ioc.restart();
+  EXPECT_EQ(good, 6);
+  EXPECT_EQ(server.connections(), 2u);
+  EXPECT_EQ(client->stats().connections_opened, 2u);
 }
 
 TEST_F(HttpClient, error_statuses_are_values_not_errors) {
@@ -343,6 +367,24 @@ TEST_F(HttpClientTls, insecure_skip_verify_accepts_an_unknown_ca) {
   auto r = get(*client, server.url());
   ASSERT_TRUE(r.has_value()) << r.error().what();
   EXPECT_EQ(r->body, "trusting");
+}
+
+TEST_F(HttpClientTls, refuses_a_redirect_from_https_to_http) {
+  ScriptedServer plain(ioc.get_executor(), [](const ServedRequest&) { return ok("downgraded"); });
+  ScriptedServer server(
+      ioc.get_executor(),
+      [&](const ServedRequest&) {
+        Reply r;
+        r.status = 302;
+        r.headers = {{"Location", plain.url("/x")}};
+        return r;
+      },
+      pki.issue({"IP:127.0.0.1"}));
+  auto client = make_client(ClientOptions{.ca_file = ca_file});
+  auto r = get(*client, server.url());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::bad_response) << r.error().what();
+  EXPECT_TRUE(plain.requests().empty());
 }
 
 TEST_F(HttpClientTls, bad_ca_file_is_a_config_error) {
