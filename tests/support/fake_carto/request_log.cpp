@@ -4,11 +4,23 @@
 
 namespace cartopull::fake {
 
-void RequestLog::add(LoggedRequest entry) {
+std::uint64_t RequestLog::add(LoggedRequest entry) {
+  entry.sequence = next_sequence_++;
   ++counters_[{entry.route, entry.status}];
-  if (capacity_ == 0) return;
+  if (capacity_ == 0) return entry.sequence;
   if (entries_.size() == capacity_) entries_.pop_front();
   entries_.push_back(std::move(entry));
+  return entries_.back().sequence;
+}
+
+void RequestLog::patch_bytes(std::uint64_t sequence, std::uint64_t bytes) {
+  for (auto it = entries_.rbegin(); it != entries_.rend(); ++it) {
+    if (it->sequence == sequence) {
+      it->bytes = bytes;
+      return;
+    }
+    if (it->sequence < sequence) return;
+  }
 }
 
 void RequestLog::clear() {

@@ -31,7 +31,10 @@ class RequestLog {
  public:
   explicit RequestLog(std::size_t capacity = 100'000) : capacity_(capacity) {}
 
-  void add(LoggedRequest entry);
+  // Assigns the entry's sequence and returns it.
+  std::uint64_t add(LoggedRequest entry);
+  // Corrects the body bytes of an entry once the write finished (a reset or a slow client).
+  void patch_bytes(std::uint64_t sequence, std::uint64_t bytes);
   void clear();
   const std::deque<LoggedRequest>& entries() const { return entries_; }
   const std::map<std::pair<std::string, int>, std::uint64_t>& counters() const { return counters_; }
@@ -43,6 +46,7 @@ class RequestLog {
   std::size_t capacity_;
   std::deque<LoggedRequest> entries_;
   std::map<std::pair<std::string, int>, std::uint64_t> counters_;
+  std::uint64_t next_sequence_ = 0;
 };
 
 }  // namespace cartopull::fake

@@ -136,7 +136,8 @@ struct Server::Impl {
   asio::awaitable<void> session(Stream stream);
   template <class Stream>
   asio::awaitable<Sent> respond(Stream& stream, ApiResponse response, FaultDecision fault, bool keep_alive,
-                                std::chrono::system_clock::time_point wall);
+                                std::chrono::system_clock::time_point wall,
+                                std::optional<LoggedRequest> entry);
 };
 
 asio::awaitable<void> Server::Impl::accept_loop() {
@@ -192,24 +193,19 @@ asio::awaitable<void> Server::Impl::session(Stream stream) {
     if (!response.is_control)
       fault = decide(api.faults(), response.route, response.group, api.next_sequence());
     const bool keep_alive = req.keep_alive();
-    const bool is_control = response.is_control;
-    std::string route = response.route, group = response.group;
-    Sent sent = co_await respond(stream, std::move(response), fault, keep_alive, wall);
-    if (!is_control) {
-      LoggedRequest entry;
-      entry.sequence = api.log().entries().empty() ? 0 : api.log().entries().back().sequence + 1;
-      entry.method = std::move(request.method);
-      entry.target = redact(request.target);
-      entry.headers.reserve(request.headers.size());
-      for (auto& [k, v] : request.headers) entry.headers.emplace_back(k, redact_header(k, v));
-      entry.arrival = wall;
-      entry.route = std::move(route);
-      entry.group = std::move(group);
-      entry.status = sent.status;
-      entry.bytes = sent.bytes;
-      entry.fault = fault.rule;
-      api.log().add(std::move(entry));
+    std::optional<LoggedRequest> entry;
+    if (!response.is_control) {
+      entry.emplace();
+      entry->method = std::move(request.method);
+      entry->target = redact(request.target);
+      entry->headers.reserve(request.headers.size());
+      for (auto& [k, v] : request.headers) entry->headers.emplace_back(k, redact_header(k, v));
+      entry->arrival = wall;
+      entry->route = response.route;
+      entry->group = response.group;
+      entry->fault = fault.rule;
     }
+    Sent sent = co_await respond(stream, std::move(response), fault, keep_alive, wall, std::move(entry));
     if (sent.close || !keep_alive) break;
   }
   boost::system::error_code ec;
@@ -219,8 +215,28 @@ asio::awaitable<void> Server::Impl::session(Stream stream) {
 
 template <class Stream>
 asio::awaitable<Sent> Server::Impl::respond(Stream& stream, ApiResponse r, FaultDecision fault,
-                                            bool keep_alive, std::chrono::system_clock::time_point wall) {
+                                            bool keep_alive, std::chrono::system_clock::time_point wall,
+                                            std::optional<LoggedRequest> entry) {
   Sent sent;
+  // The entry is logged before the first byte leaves, so a test that got its response always finds
+  // it; a write that ends early patches the byte count afterwards.
+  std::optional<std::uint64_t> logged;
+  auto log_planned = [&](int status, std::uint64_t bytes) {
+    if (!entry) return;
+    entry->status = status;
+    entry->bytes = bytes;
+    logged = api.log().add(std::move(*entry));
+    entry.reset();
+  };
+  struct Patch {
+    Impl* impl;
+    std::optional<std::uint64_t>& logged;
+    Sent& sent;
+    std::uint64_t planned = 0;
+    ~Patch() {
+      if (logged && sent.bytes != planned) impl->api.log().patch_bytes(*logged, sent.bytes);
+    }
+  };
   auto& lowest = beast::get_lowest_layer(stream);
   if (fault.delay.count() > 0) {
     asio::steady_timer timer(ioc, fault.delay);
@@ -228,6 +244,7 @@ asio::awaitable<Sent> Server::Impl::respond(Stream& stream, ApiResponse r, Fault
   }
   if (fault.error_status != 0) r = injected_error(fault, r, wall);
   if (fault.body == BodyFault::reset_before_headers) {
+    log_planned(0, 0);
     reset(stream);
     sent.close = true;
     co_return sent;
@@ -263,6 +280,11 @@ asio::awaitable<Sent> Server::Impl::respond(Stream& stream, ApiResponse r, Fault
 
   lowest.expires_after(kWriteTimeout);
   const std::size_t half = body->size() / 2;
+  std::uint64_t planned = body->size();
+  if (fault.body == BodyFault::reset_mid_body || fault.body == BodyFault::truncate) planned = half;
+  if (fault.body == BodyFault::oversize) planned = announced;
+  log_planned(r.status, planned);
+  Patch patch{this, logged, sent, planned};
   switch (fault.body) {
     case BodyFault::none: {
       std::array<asio::const_buffer, 2> bufs{asio::buffer(head), asio::buffer(*body)};
