@@ -170,9 +170,7 @@ CartoApi::CartoApi(Options options) : options_(std::move(options)), log_(options
     }
     templates_[t.name] = std::move(t);
   }
-  MapConfig seed;
-  parse_map_config(seed_map_config(), seed);
-  seed_md5_ = md5_hex(options_.user + ":" + boost::json::serialize(seed.json));
+  parse_map_config(seed_map_config(), seed_config_);
 }
 
 std::vector<std::int64_t>& CartoApi::history(const std::string& data_key) {
@@ -422,9 +420,10 @@ ApiResponse CartoApi::route_seed(Context& ctx, std::string_view rest) {
   // The seed says: api_key query parameter, no special headers; a wrong or missing key is 401.
   if (ctx.param("api_key") != seed_key_) return finish(error_response(unauthorized()));
   ctx.api_key = seed_key_;
-  MapConfig config;
-  parse_map_config(seed_map_config(), config);
-  const auto md5 = store_layergroup(config, options_.user, "", {}, ctx.now);
+  const auto& config = seed_config_;
+  if (seed_md5_.empty() || !find_layergroup(seed_md5_, ctx.now))
+    seed_md5_ = store_layergroup(config, options_.user, "", {}, ctx.now);
+  const std::string md5 = seed_md5_;
   const auto cb = history(md5).back();
   if (route == "seed_map") {
     return finish(json_response(200, boost::json::object{{"id", md5},

@@ -130,7 +130,8 @@ class CartoApi {
   std::map<std::string, GcraLimiter> limiters_;              // by user + "|" + group
   std::unordered_map<std::string, Layergroup> layergroups_;  // by md5
   std::map<std::string, std::vector<std::int64_t>> histories_;
-  std::string seed_md5_;
+  MapConfig seed_config_;
+  std::string seed_md5_;  // parsed once: the seed routes are on benchmark hot paths
   std::unordered_map<std::string, std::shared_ptr<const std::string>> body_cache_;
   std::size_t body_cache_bytes_ = 0;
   FaultSet faults_;
