@@ -207,6 +207,30 @@ TEST_F(FakeCartoContent, bumping_the_cache_buster_changes_token_last_updated_and
   EXPECT_EQ(client->request("POST", "/_fake/bump/no-such-map").status, 404);
 }
 
+TEST_F(FakeCartoContent, static_jpg_is_a_baseline_jpeg_of_the_requested_size) {
+  auto r = client->get("/api/v1/map/static/center/" + token + "/3/10/20/123/45.jpg");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("content-type"), "image/jpeg");
+  const auto& j = r.body;
+  ASSERT_GT(j.size(), 200u);
+  EXPECT_EQ(j.substr(0, 2), "\xff\xd8");
+  EXPECT_EQ(j.substr(j.size() - 2), "\xff\xd9");
+  auto sof = j.find("\xff\xc0");
+  ASSERT_NE(sof, std::string::npos);
+  const auto* p = reinterpret_cast<const unsigned char*>(j.data() + sof);
+  EXPECT_EQ((p[5] << 8) | p[6], 45);   // height
+  EXPECT_EQ((p[7] << 8) | p[8], 123);  // width
+  EXPECT_EQ(p[9], 3);                  // YCbCr
+  // Entropy-coded data never holds a bare 0xFF marker byte before EOI (byte stuffing).
+  auto sos = j.find("\xff\xda");
+  ASSERT_NE(sos, std::string::npos);
+  for (std::size_t i = sos + 14; i + 2 < j.size(); ++i) {
+    if (static_cast<unsigned char>(j[i]) == 0xff) {
+      ASSERT_EQ(j[i + 1], '\0') << i;
+    }
+  }
+}
+
 TEST_F(FakeCartoContent, expire_control_forgets_tokens) {
   EXPECT_EQ(client->request("POST", "/_fake/expire").status, 200);
   auto r = client->get("/api/v1/map/" + token + "/0/0/0.png");

@@ -849,20 +849,19 @@ ApiResponse CartoApi::static_image(Context& ctx, const std::string& md5, std::st
   // Section 3.5: png or jpg only, verbatim error text.
   if (fmt != "png" && fmt != "jpg")
     return error_response(ApiError{400, "Unsupported image format \"" + std::string(fmt) + "\""});
-  if (fmt == "jpg")
-    return error_response(ApiError{400, "Unsupported image format \"jpg\" (fake-carto renders png only)"});
   auto wi = to_u64(w), hi = to_u64(h);
   // Section 3.5: imageSizeLimit 8192 px. (Message inferred.)
   if (!wi || !hi || *wi == 0 || *hi == 0 || *wi > 8192 || *hi > 8192)
     return error_response(ApiError{400, "Invalid image size " + std::string(w) + "x" + std::string(h)});
   const auto version = history(lg->data_key).back();
   const auto key = "static|" + md5 + "|" + std::string(view_key) + "|" + std::to_string(*wi) + "x" +
-                   std::to_string(*hi) + "|" + std::to_string(version);
+                   std::to_string(*hi) + "." + std::string(fmt) + "|" + std::to_string(version);
+  const auto width = static_cast<std::uint32_t>(*wi), height = static_cast<std::uint32_t>(*hi);
   auto body = cached(key, [&] {
-    return render_static_png(md5, view_key, static_cast<std::uint32_t>(*wi), static_cast<std::uint32_t>(*hi),
-                             version);
+    return fmt == "jpg" ? render_static_jpeg(md5, view_key, width, height, version)
+                        : render_static_png(md5, view_key, width, height, version);
   });
-  auto r = make_response(200, "image/png", "");
+  auto r = make_response(200, fmt == "jpg" ? "image/jpeg" : "image/png", "");
   r.body = body;
   r.headers.emplace_back("Cache-Control", "public,max-age=31536000");
   r.headers.emplace_back("Last-Modified",

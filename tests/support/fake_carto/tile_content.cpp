@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "support/fake_carto/jpeg_encoder.hpp"
 #include "support/fake_carto/mvt_writer.hpp"
 #include "support/fake_carto/png_encoder.hpp"
 #include "support/fake_carto/utf_grid.hpp"
@@ -186,6 +187,18 @@ std::string render_static_png(std::string_view map_key, std::string_view view_ke
   // Large images get a faster zlib level so a 4000x4000 request stays well under a second.
   const int level = static_cast<std::uint64_t>(width) * height > 1'000'000 ? 1 : 6;
   return encode_png(paint(seed, width, height, false), level);
+}
+
+std::string render_static_jpeg(std::string_view map_key, std::string_view view_key, std::uint32_t width,
+                               std::uint32_t height, std::int64_t data_version) {
+  std::uint64_t seed = mix(fnv1a(view_key, fnv1a(map_key)) ^ static_cast<std::uint64_t>(data_version));
+  auto img = paint(seed, width, height, false);
+  std::vector<std::uint8_t> rgb(img.pixels.size() * 3);
+  for (std::size_t i = 0; i < img.pixels.size(); ++i) {
+    const auto& c = img.palette[img.pixels[i]];
+    std::copy(c.begin(), c.end(), rgb.begin() + static_cast<std::ptrdiff_t>(i * 3));
+  }
+  return encode_jpeg(width, height, rgb, 85);
 }
 
 }  // namespace cartopull::fake

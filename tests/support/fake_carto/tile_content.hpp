@@ -44,6 +44,10 @@ std::string render_tile(const TileSpec& spec);
 std::string render_static_png(std::string_view map_key, std::string_view view_key, std::uint32_t width,
                               std::uint32_t height, std::int64_t data_version);
 
+// The same picture as a baseline JPEG at quality 85 (CARTO's jpg conversion).
+std::string render_static_jpeg(std::string_view map_key, std::string_view view_key, std::uint32_t width,
+                               std::uint32_t height, std::int64_t data_version);
+
 // A 64-bit FNV-1a hash, the seed of every deterministic choice in the fake.
 std::uint64_t fnv1a(std::string_view bytes, std::uint64_t seed = 0xcbf29ce484222325ULL);
 

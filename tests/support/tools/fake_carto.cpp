@@ -88,11 +88,11 @@ Routes, real v1 shape (§2), under /api/v1/map and /user/{user}/api/v1/map  [rou
          layer: all|mapnik|torque|http|plain, an index, 0,2 lists, layer ids; z,y >= 0, x wraps
          mod 2^z; @Nx other than 1,2 -> 404; empty MVT -> 204; Cache-Control 1 year,
          Last-Modified = cache buster (now when 0), 304 on If-Modified-Since
-  GET  /map/static/center/{token}/{z}/{lat}/{lng}/{w}/{h}.png           [static_center, static]
-  GET  /map/static/bbox/{token}/{w},{s},{e},{n}/{w}/{h}.png             [static_bbox, static]
-  GET  /map/static/named/{tpl}/{w}/{h}.png[?zoom&lat&lon|bbox]          [static_named, static_named]
-         png only: jpg answers 400 (fake-carto has no JPEG encoder); other formats 400
-         'Unsupported image format "gif"'; w,h 1..8192
+  GET  /map/static/center/{token}/{z}/{lat}/{lng}/{w}/{h}.{png|jpg}     [static_center, static]
+  GET  /map/static/bbox/{token}/{w},{s},{e},{n}/{w}/{h}.{png|jpg}       [static_bbox, static]
+  GET  /map/static/named/{tpl}/{w}/{h}.{png|jpg}[?zoom&lat&lon|bbox]    [static_named, static_named]
+         jpg is baseline JPEG quality 85; other formats 400 'Unsupported image format "gif"';
+         w,h 1..8192
   GET  /map/named?api_key=MASTER  {"template_ids":[...]}                [named_list, named_list]
   GET  /map/named/{tpl}?api_key=MASTER  {"template":{...}}              [named_get, named_get]
   POST /map/named/{tpl}[?auth_token=T]  params JSON body                [named_instantiate, named]
@@ -102,7 +102,7 @@ Routes, real v1 shape (§2), under /api/v1/map and /user/{user}/api/v1/map  [rou
   GET  /map/named/{tpl}/{layer}/{z}/{x}/{y}.{format}[?auth_token=&config=] [named_tile, named_tiles]
   GET  /health {"enabled":false,"ok":true}   GET / (text)                [health], [root]
 Routes, seed (dltHub) shape (§9), under --seed-base (default /v1/), api_key required (401 JSON):
-  GET  map  layergroup  metadata  static/{png}[?width=&height=]  tiles/{z}/{x}/{y}.{png|mvt|grid.json}
+  GET  map  layergroup  metadata  static/{png|jpg}[?width=&height=]  tiles/{z}/{x}/{y}.{png|mvt|grid.json}
        [seed_map, seed_layergroup, seed_metadata, seed_static, seed_tile]
 Control (never logged, limited or faulted)
   GET /_fake/log[?limit=N]   DELETE /_fake/log   GET /_fake/counters
@@ -112,7 +112,8 @@ Control (never logged, limited or faulted)
 
 Content: deterministic in (map, layer, z, x, y, format, scale, data version). PNG tiles are
 palette PNGs of 1-30 KB (png32: RGBA), one tile in eight is blank and byte-identical to every
-other blank tile; MVT is a valid v2 tile of points; grid.json is UTFGrid 1.2 at resolution 4.
+other blank tile; MVT is a valid v2 tile of points; grid.json is UTFGrid 1.2 at resolution 4;
+static maps are PNG or baseline JPEG (our own encoders) of the requested size.
 
 Exit: SIGINT or SIGTERM stops the server and exits 0; bad options exit 78.
 )";
