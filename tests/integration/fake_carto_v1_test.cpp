@@ -368,6 +368,31 @@ TEST_F(FakeCartoV1, cors_headers_on_every_response_and_options_preflight) {
   EXPECT_EQ(e.header("access-control-allow-origin"), "*");
 }
 
+TEST(FakeCartoTemplates, custom_templates_replace_the_built_ins) {
+  Options o;
+  o.templates.push_back(boost::json::parse(R"({"version":"0.0.1","name":"roads","auth":{"method":"token",
+    "valid_tokens":["t1"]},"placeholders":{"w":{"type":"number","default":2}},"layergroup":{"version":"1.3.0",
+    "layers":[{"type":"mapnik","options":{"sql":"select * from roads","cartocss_version":"2.1.1",
+    "cartocss":"#r { line-width: <%= w %>; }"}}]}})"));
+  Server server(o);
+  ASSERT_TRUE(server.start());
+  SyncClient client(server.port());
+  EXPECT_EQ(client.get("/api/v1/map/named?api_key=master-key").body, R"({"template_ids":["roads"]})");
+  auto r = client.request("POST", "/api/v1/map/named/roads?auth_token=t1", R"({"w":5})", kJson);
+  ASSERT_EQ(r.status, 200) << r.body;
+  auto j = boost::json::parse(r.body);
+  EXPECT_EQ(j.at("metadata").at("layers").at(0).at("meta").at("cartocss").as_string(),
+            "#r { line-width: 5; }");
+  EXPECT_EQ(client.request("POST", "/api/v1/map/named/demo_open", "{}", kJson).status, 404);
+}
+
+TEST_F(FakeCartoV1, host_naming_the_account_resolves_the_user) {
+  auto r = client->request("POST", "/api/v1/map", kConfig,
+                           {{"Content-Type", "application/json"}, {"Host", "demo.carto.com"}});
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("http://demo.carto.com/api/v1/map/"), std::string::npos);
+}
+
 TEST(FakeCartoRateLimit, reports_headers_and_answers_429_with_retry_after) {
   Options o;
   std::vector<GcraTier> tiers;
