@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <set>
+#include <thread>
 
 #include "support/fake_carto/http_date.hpp"
 #include "support/fake_carto/server.hpp"
@@ -182,6 +184,25 @@ TEST_F(FakeCartoFaults, scenario_is_set_read_and_cleared_over_the_control_endpoi
   EXPECT_EQ(c.request("PUT", "/_fake/scenario", R"({"rules":[{"bogus":1}]})").status, 400);
   EXPECT_EQ(c.request("DELETE", "/_fake/scenario").status, 200);
   EXPECT_EQ(c.get(kTile).status, 200);
+}
+
+TEST(FakeCartoShutdown, stop_during_a_stalled_response_closes_the_connection) {
+  Options o;
+  o.faults.rules.push_back(rule_from("*:stall=1,stall_ms=10000"));
+  auto server = std::make_unique<Server>(o);
+  ASSERT_TRUE(server->start());
+  const auto port = server->port();
+  std::thread client([port] {
+    SyncClient c(port);
+    auto r = c.get("/health");
+    EXPECT_TRUE(r.error);  // the stall never finishes: the server went away
+  });
+  for (int i = 0; i < 100 && server->requests().empty(); ++i) std::this_thread::sleep_for(5ms);
+  ASSERT_EQ(server->requests().size(), 1u);
+  const auto t0 = Clock::now();
+  server.reset();  // stop() + destroy while the session is suspended in its stall
+  client.join();
+  EXPECT_LT(Clock::now() - t0, 2s);
 }
 
 std::vector<int> statuses(std::uint64_t seed) {

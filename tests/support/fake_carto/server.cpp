@@ -112,12 +112,14 @@ void reset(Stream& stream) {
 struct Server::Impl {
   explicit Impl(Options o) : options(std::move(o)), api(options) {}
 
+  // Declaration order is destruction order reversed: the io_context goes before the API and the
+  // TLS context, because destroying it destroys suspended session frames that still use them.
   Options options;
-  asio::io_context ioc{1};
   CartoApi api;
-  std::optional<tcp::acceptor> acceptor;
   std::optional<asio::ssl::context> ssl;
   std::string ca_pem;
+  asio::io_context ioc{1};
+  std::optional<tcp::acceptor> acceptor;
   std::uint16_t port = 0;
   std::thread thread;
   bool running = false;
