@@ -330,6 +330,9 @@ TEST_F(FakeCartoV1, named_instantiation_checks_auth_token_and_signs_the_token) {
   std::string pid(boost::json::parse(priv.body).at("layergroupid").as_string());
   EXPECT_EQ(client->get("/api/v1/map/" + pid + "/1/0/0.png").status, 403);
   EXPECT_EQ(client->get("/api/v1/map/" + pid + "/1/0/0.png?auth_token=demo-token").status, 200);
+  EXPECT_EQ(client->get("/api/v1/map/static/center/" + pid + "/2/0/0/50/50.png").status, 403);
+  EXPECT_EQ(client->get("/api/v1/map/static/center/" + pid + "/2/0/0/50/50.png?auth_token=demo-token").status,
+            200);
 
   auto missing = client->request("POST", "/api/v1/map/named/nope", "{}", kJson);
   EXPECT_EQ(missing.status, 404);

@@ -602,6 +602,10 @@ ApiResponse CartoApi::route_v1(Context& ctx, std::string_view rest) {
     auto* lg = find_layergroup(md5, ctx.now);
     if (!lg)
       return finish(error_response(ApiError{400, std::string(kInvalidToken) + md5 + "'"}), route, group);
+    // Section 3.3: static images of a token-protected named map need its auth_token too.
+    if (!lg->auth_tokens.empty() && std::find(lg->auth_tokens.begin(), lg->auth_tokens.end(),
+                                              ctx.param("auth_token")) == lg->auth_tokens.end())
+      return finish(error_response(ApiError{403, "permission denied"}), route, group);
     std::int64_t cb = 0;
     if (colon != std::string::npos)
       cb = static_cast<std::int64_t>(to_u64(token.substr(colon + 1)).value_or(0));
