@@ -16,7 +16,7 @@ namespace {
 
 constexpr const char* kHelp =
     R"(fake-carto: a faithful, misbehaving CARTO Maps API (Windshaft-cartodb v1) server for tests,
-demos and benchmarks. Facts reproduced are from docs/carto-maps-api.md (sections cited as §).
+demos and benchmarks. Facts reproduced are from the reference notes carto-maps-api.md (§ = section).
 
 Usage: fake-carto [options]
 
