@@ -284,10 +284,10 @@ std::optional<ApiError> CartoApi::authenticate(Context& ctx, bool need_master, s
   return std::nullopt;
 }
 
-void CartoApi::rate_limit(Context& ctx, ApiResponse& response) {
-  auto it = limits_.find(response.group);
-  if (response.group.empty() || it == limits_.end()) return;
-  auto key = ctx.user + "|" + response.group;
+void CartoApi::rate_limit(Context& ctx, const std::string& group) {
+  auto it = limits_.find(group);
+  if (group.empty() || it == limits_.end()) return;
+  auto key = ctx.user + "|" + group;
   auto lim = limiters_.find(key);
   if (lim == limiters_.end()) lim = limiters_.emplace(key, GcraLimiter(it->second)).first;
   ctx.rate = lim->second.take(ctx.now);
@@ -413,9 +413,7 @@ ApiResponse CartoApi::route_seed(Context& ctx, std::string_view rest) {
   if (ctx.request.method != "GET" || route == "seed_other") {
     return finish(error_response(ApiError{404, "Not found"}));
   }
-  ApiResponse probe;
-  probe.group = group;
-  rate_limit(ctx, probe);
+  rate_limit(ctx, group);
   if (ctx.rate && !ctx.rate->allowed) return finish(error_response(rate_limit_error()));
   // The seed says: api_key query parameter, no special headers; a wrong or missing key is 401.
   if (ctx.param("api_key") != seed_key_) return finish(error_response(unauthorized()));
@@ -474,9 +472,7 @@ ApiResponse CartoApi::route_v1(Context& ctx, std::string_view rest) {
     return r;
   };
   auto limited = [&](const std::string& group, bool mvt = false) -> std::optional<ApiResponse> {
-    ApiResponse probe;
-    probe.group = group;
-    rate_limit(ctx, probe);
+    rate_limit(ctx, group);
     if (!ctx.rate || ctx.rate->allowed) return std::nullopt;
     // Section 5: an .mvt request that is rate limited gets a fallback (empty) MVT, not JSON.
     if (mvt) return make_response(429, "application/x-protobuf", "");
@@ -538,7 +534,7 @@ ApiResponse CartoApi::route_v1(Context& ctx, std::string_view rest) {
       if (!ctx.request.header("Content-Type").starts_with("application/json"))
         return finish(error_response(ApiError{400, "POST data must be of type application/json"}),
                       "named_instantiate", "named");
-      return finish(named_instantiate(ctx, name, ctx.request.body, false), "named_instantiate", "named");
+      return finish(named_instantiate(ctx, name, ctx.request.body), "named_instantiate", "named");
     }
     if (segs.size() == 3 && segs[2] == "jsonp" && method == "GET") {
       if (auto r = limited("named")) return finish(std::move(*r), "named_jsonp", "named");
@@ -547,7 +543,7 @@ ApiResponse CartoApi::route_v1(Context& ctx, std::string_view rest) {
         return finish(
             error_response(ApiError{400, "callback parameter should be present and be a function name"}),
             "named_jsonp", "named");
-      return finish(named_instantiate(ctx, name, ctx.has("config") ? ctx.param("config") : "{}", true),
+      return finish(named_instantiate(ctx, name, ctx.has("config") ? ctx.param("config") : "{}"),
                     "named_jsonp", "named");
     }
     if (segs.size() == 6 && method == "GET") {  // named/:tpl/:layer/:z/:x/:y.:format
@@ -724,8 +720,7 @@ std::optional<ApiError> CartoApi::instantiate_template(Context& ctx, const Templ
   return std::nullopt;
 }
 
-ApiResponse CartoApi::named_instantiate(Context& ctx, std::string_view name, std::string_view params_text,
-                                        bool /*jsonp*/) {
+ApiResponse CartoApi::named_instantiate(Context& ctx, std::string_view name, std::string_view params_text) {
   auto it = templates_.find(std::string(name));
   if (it == templates_.end())
     return error_response(

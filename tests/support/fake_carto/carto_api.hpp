@@ -101,8 +101,7 @@ class CartoApi {
 
   ApiResponse instantiate_anonymous(Context& ctx, std::string_view text);
   ApiResponse instantiation_response(Context& ctx, const std::string& md5, bool get);
-  ApiResponse named_instantiate(Context& ctx, std::string_view name, std::string_view params_text,
-                                bool jsonp);
+  ApiResponse named_instantiate(Context& ctx, std::string_view name, std::string_view params_text);
   ApiResponse tile(Context& ctx, std::string_view token, std::string_view layer, std::string_view z,
                    std::string_view x, std::string_view y_scale_format);
   ApiResponse tile_of(Context& ctx, const std::string& md5, std::string_view layer, std::string_view z,
@@ -120,7 +119,7 @@ class CartoApi {
   std::string layergroup_id(const Layergroup& lg, const std::string& md5);
   std::shared_ptr<const std::string> cached(const std::string& key,
                                             const std::function<std::string()>& render);
-  void rate_limit(Context& ctx, ApiResponse& response);
+  void rate_limit(Context& ctx, const std::string& group);  // fills ctx.rate
 
   Options options_;
   std::string seed_key_;
