@@ -389,6 +389,73 @@ TEST(FakeCartoTemplates, custom_templates_replace_the_built_ins) {
   EXPECT_EQ(client.request("POST", "/api/v1/map/named/demo_open", "{}", kJson).status, 404);
 }
 
+TEST_F(FakeCartoV1, templates_are_created_updated_and_deleted_with_the_master_key) {
+  const Hdrs json = {{"Content-Type", "application/json"}};
+  const std::string tpl =
+      R"({"version":"0.0.1","name":"parks","auth":{"method":"open"},"layergroup":{"version":"1.3.0","layers":[)"
+      R"({"type":"mapnik","options":{"sql":"select * from parks","cartocss":"#p{}","cartocss_version":"2.1.1"}}]}})";
+  struct Case {
+    std::string method, target, body;
+    Hdrs headers;
+    int status;
+    std::string message;  // error text, or the success body
+  };
+  const Case cases[] = {
+      {"POST", "/api/v1/map/named", tpl, json, 403, "Only authenticated users can create templated maps"},
+      {"POST", "/api/v1/map/named?api_key=regular-key", tpl, json, 403, "Forbidden"},
+      {"POST",
+       "/api/v1/map/named?api_key=master-key",
+       tpl,
+       {{"Content-Type", "text/plain"}},
+       400,
+       "POST template data must be of type application/json"},
+      {"POST", "/api/v1/map/named?api_key=master-key", R"({"version":"0.0.2","name":"x"})", json, 400,
+       "Unsupported template version 0.0.2"},
+      {"POST", "/api/v1/map/named?api_key=master-key", R"({"version":"0.0.1"})", json, 400,
+       "Missing template name"},
+      {"POST", "/api/v1/map/named?api_key=master-key", R"({"version":"0.0.1","name":"bad name"})", json, 400,
+       "Invalid characters in template name 'bad name'"},
+      {"POST", "/api/v1/map/named?api_key=master-key",
+       R"({"version":"0.0.1","name":"t","auth":{"method":"token"},"layergroup":{}})", json, 400,
+       "Invalid 'token' authentication: missing valid_tokens"},
+      {"POST", "/api/v1/map/named?api_key=master-key",
+       R"({"version":"0.0.1","name":"t","placeholders":{"p":{"type":"number"}},"layergroup":{}})", json, 400,
+       "Missing default for placeholder 'p'"},
+      {"POST", "/api/v1/map/named?api_key=master-key", tpl, json, 200, R"({"template_id":"parks"})"},
+      {"POST", "/api/v1/map/named?api_key=master-key", tpl, json, 400,
+       "Template 'parks' of user 'demo' already exists"},
+      {"PUT", "/api/v1/map/named/other?api_key=master-key", tpl, json, 404,
+       "Template 'other' of user 'demo' does not exist"},
+      {"PUT", "/api/v1/map/named/demo_open?api_key=master-key", tpl, json, 400,
+       "Cannot update name of a map template ('demo_open' != 'parks')"},
+      {"PUT", "/api/v1/map/named/parks?api_key=master-key", tpl, json, 200, R"({"template_id":"parks"})"},
+      {"DELETE",
+       "/api/v1/map/named/parks",
+       "",
+       {},
+       403,
+       "Only authenticated users can delete templated maps"},
+      {"DELETE", "/api/v1/map/named/parks?api_key=master-key", "", {}, 204, ""},
+      {"DELETE",
+       "/api/v1/map/named/parks?api_key=master-key",
+       "",
+       {},
+       404,
+       "Template 'parks' of user 'demo' does not exist"},
+  };
+  for (const auto& c : cases) {
+    auto r = client->request(c.method, c.target, c.body, c.headers);
+    EXPECT_EQ(r.status, c.status) << c.method << " " << c.target << " " << r.body;
+    if (c.status >= 400) {
+      EXPECT_EQ(error_of(r), c.message) << c.method << " " << c.target;
+    } else {
+      EXPECT_EQ(r.body, c.message) << c.method << " " << c.target;
+    }
+  }
+  EXPECT_EQ(server->count("named_create", 200), 1u);
+  EXPECT_EQ(server->count("named_delete", 204), 1u);
+}
+
 TEST_F(FakeCartoV1, host_naming_the_account_resolves_the_user) {
   auto r = client->request("POST", "/api/v1/map", kConfig,
                            {{"Content-Type", "application/json"}, {"Host", "demo.carto.com"}});

@@ -159,16 +159,7 @@ CartoApi::CartoApi(Options options) : options_(std::move(options)), log_(options
   auto templates = options_.templates.empty() ? default_templates() : options_.templates;
   for (auto& json : templates) {
     Template t;
-    t.json = json;
-    if (!json.is_object()) continue;
-    const auto& o = json.get_object();
-    if (auto* n = o.if_contains("name"); n && n->is_string()) t.name = std::string(n->get_string());
-    if (auto* auth = o.if_contains("auth"); auth && auth->is_object()) {
-      if (auto* vt = auth->get_object().if_contains("valid_tokens"); vt && vt->is_array())
-        for (const auto& tok : vt->get_array())
-          if (tok.is_string()) t.tokens.emplace_back(tok.get_string());
-    }
-    templates_[t.name] = std::move(t);
+    if (!parse_named_template(json, t)) templates_[t.name] = std::move(t);  // bad ones are skipped
   }
   parse_map_config(seed_map_config(), seed_config_);
 }
@@ -504,6 +495,9 @@ ApiResponse CartoApi::route_v1(Context& ctx, std::string_view rest) {
     return finish(instantiate_anonymous(ctx, ctx.param("config")), route, "anonymous");
   }
   if (is_named) {
+    if ((segs.size() == 1 && method == "POST") ||
+        (segs.size() == 2 && (method == "PUT" || method == "DELETE")))
+      return named_admin(ctx, segs);
     if (segs.size() == 1) {
       if (method != "GET") return finish(error_response(ApiError{404, "Not found"}), "not_found", "");
       if (auto r = limited("named_list")) return finish(std::move(*r), "named_list", "named_list");
@@ -620,6 +614,58 @@ ApiResponse CartoApi::route_v1(Context& ctx, std::string_view rest) {
     return finish(tile(ctx, segs[0], segs[1], segs[2], segs[3], segs[4]), "tile", "tile");
   }
   return finish(error_response(ApiError{404, "Not found"}), "not_found", "");
+}
+
+// Template create (POST /map/named), update (PUT) and delete (DELETE), master key only (section 3.3).
+ApiResponse CartoApi::named_admin(Context& ctx, const std::vector<std::string_view>& segs) {
+  const auto& method = ctx.request.method;
+  const std::string route = method == "POST"  ? "named_create"
+                            : method == "PUT" ? "named_update"
+                                              : "named_delete";
+  const std::string action = method == "POST" ? "create" : method == "PUT" ? "update" : "delete";
+  auto finish = [&](ApiResponse r) {
+    r.route = route;
+    r.group = route;
+    return r;
+  };
+  rate_limit(ctx, route);
+  if (ctx.rate && !ctx.rate->allowed) return finish(error_response(rate_limit_error()));
+  if (auto e = authenticate(ctx, true, action)) return finish(error_response(*e));
+  const std::string name = segs.size() > 1 ? std::string(segs[1]) : std::string();
+  if (method == "DELETE") {
+    if (templates_.erase(name) == 0)
+      return finish(error_response(
+          ApiError{404, "Template '" + name + "' of user '" + ctx.user + "' does not exist"}));  // (inferred)
+    auto r = make_response(204, "text/plain; charset=utf-8", "");
+    r.headers.clear();
+    return finish(std::move(r));
+  }
+  if (!ctx.request.header("Content-Type").starts_with("application/json"))
+    return finish(error_response(ApiError{400, "POST template data must be of type application/json"}));
+  boost::system::error_code ec;
+  auto json = boost::json::parse(ctx.request.body, ec);
+  if (ec) return finish(error_response(ApiError{400, "Unexpected token in JSON: " + ec.message()}));
+  Template t;
+  if (auto e = parse_named_template(json, t)) return finish(error_response(*e));
+  if (method == "POST") {
+    if (templates_.count(t.name))
+      return finish(error_response(
+          ApiError{400, "Template '" + t.name + "' of user '" + ctx.user + "' already exists"}));
+    if (templates_.size() >= 4096)  // section 6: 4096 named maps per account
+      return finish(
+          error_response(ApiError{409, "User '" + ctx.user + "' reached limit on number of templates (" +
+                                           std::to_string(templates_.size()) + "/4096)"}));
+  } else {
+    if (!templates_.count(name))
+      return finish(error_response(
+          ApiError{404, "Template '" + name + "' of user '" + ctx.user + "' does not exist"}));  // (inferred)
+    if (t.name != name)
+      return finish(error_response(
+          ApiError{400, "Cannot update name of a map template ('" + name + "' != '" + t.name + "')"}));
+  }
+  const auto id = t.name;
+  templates_[id] = std::move(t);
+  return finish(json_response(200, boost::json::object{{"template_id", id}}));
 }
 
 ApiResponse CartoApi::instantiate_anonymous(Context& ctx, std::string_view text) {

@@ -17,6 +17,7 @@
 #include "support/fake_carto/fault_plan.hpp"
 #include "support/fake_carto/gcra_limiter.hpp"
 #include "support/fake_carto/map_config.hpp"
+#include "support/fake_carto/named_template.hpp"
 #include "support/fake_carto/request_log.hpp"
 #include "support/fake_carto/tile_content.hpp"
 
@@ -87,11 +88,7 @@ class CartoApi {
     std::vector<std::string> auth_tokens;  // token-protected templates only
     SteadyTime last_used;
   };
-  struct Template {
-    boost::json::value json;
-    std::string name;
-    std::vector<std::string> tokens;  // empty: open
-  };
+  using Template = NamedTemplate;
   struct Context;
 
   ApiResponse route(Context& ctx);
@@ -101,6 +98,7 @@ class CartoApi {
 
   ApiResponse instantiate_anonymous(Context& ctx, std::string_view text);
   ApiResponse instantiation_response(Context& ctx, const std::string& md5, bool get);
+  ApiResponse named_admin(Context& ctx, const std::vector<std::string_view>& segs);
   ApiResponse named_instantiate(Context& ctx, std::string_view name, std::string_view params_text);
   ApiResponse tile(Context& ctx, std::string_view token, std::string_view layer, std::string_view z,
                    std::string_view x, std::string_view y_scale_format);

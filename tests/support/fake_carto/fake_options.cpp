@@ -16,7 +16,7 @@ std::map<std::string, std::vector<GcraTier>> plan_rate_limits(std::string_view p
   using std::chrono::milliseconds;
   std::map<std::string, std::vector<GcraTier>> m;
   const char* groups[] = {"anonymous",  "static",    "static_named", "tile",    "named",
-                          "named_list", "named_get", "named_tiles",  "metadata"};
+                          "named_list", "named_get", "named_tiles",  "metadata", "named_create", "named_update", "named_delete"};
   if (plan == "enterprise") {
     m = {{"anonymous", rps(10)},
          {"static", rps(3)},
@@ -26,6 +26,9 @@ std::map<std::string, std::vector<GcraTier>> plan_rate_limits(std::string_view p
          {"named", rps(10)},
          {"named_tiles", rps(25)},
          {"metadata", rps(10)},
+         {"named_create", rps(3)},
+         {"named_update", rps(10)},
+         {"named_delete", rps(3)},
          {"tile", {GcraTier{120, 120, milliseconds(1000)}, GcraTier{750, 1500, milliseconds(60000)}}}};
   } else if (plan == "individual") {
     m = {{"anonymous", rps(5)},
@@ -36,6 +39,9 @@ std::map<std::string, std::vector<GcraTier>> plan_rate_limits(std::string_view p
          {"named", rps(5)},
          {"named_tiles", rps(10)},
          {"metadata", rps(5)},
+         {"named_create", rps(1)},
+         {"named_update", rps(5)},
+         {"named_delete", rps(1)},
          {"tile", {GcraTier{40, 40, milliseconds(1000)}, GcraTier{300, 600, milliseconds(60000)}}}};
   } else if (plan == "free") {
     m = {{"anonymous", rps(2)},
@@ -46,6 +52,9 @@ std::map<std::string, std::vector<GcraTier>> plan_rate_limits(std::string_view p
          {"named", rps(2)},
          {"named_tiles", rps(10)},
          {"metadata", rps(2)},
+         {"named_create", rps(1)},
+         {"named_update", rps(2)},
+         {"named_delete", rps(1)},
          {"tile", {GcraTier{20, 20, milliseconds(1000)}, GcraTier{300, 600, milliseconds(60000)}}}};
   } else {
     for (const char* g : groups) m[g] = rps(1'000'000'000);

@@ -14,6 +14,7 @@
 namespace cartopull::fake {
 
 // Rate-limit tiers per endpoint group (anonymous, static, static_named, tile, named, named_list,
+// named_create, named_update, named_delete,
 // named_get, named_tiles, metadata). Plans free|individual|enterprise are the published limits of
 // carto-maps-api.md section 6; "unlimited" (the default) allows 10^9 requests per second per group.
 std::map<std::string, std::vector<GcraTier>> plan_rate_limits(std::string_view plan);

@@ -53,7 +53,8 @@ every API response, 429 + Retry-After (floor(retry)+1 s) when blocked.
   --plan NAME               unlimited (default) | free | individual | enterprise (published limits)
   --rate-limit GROUP=TIERS  override one group; TIERS is BURST:COUNT/PERIOD_MS[+...], e.g.
                             tile=120:120/1000+750:1500/60000. Groups: anonymous, static,
-                            static_named, tile, named, named_list, named_get, named_tiles, metadata
+                            static_named, tile, named, named_list, named_get, named_tiles,
+                            named_create, named_update, named_delete, metadata
 
 Misbehaviour (per route name or endpoint group; first matching rule wins; seeded, reproducible)
   --fault MATCH:K=V[,K=V]   add a rule; MATCH is a route, a group or *. Keys:
@@ -95,6 +96,11 @@ Routes, real v1 shape (§2), under /api/v1/map and /user/{user}/api/v1/map  [rou
          w,h 1..8192
   GET  /map/named?api_key=MASTER  {"template_ids":[...]}                [named_list, named_list]
   GET  /map/named/{tpl}?api_key=MASTER  {"template":{...}}              [named_get, named_get]
+  POST /map/named?api_key=MASTER  template JSON -> {"template_id":..}   [named_create, named_create]
+  PUT  /map/named/{tpl}?api_key=MASTER  template JSON                   [named_update, named_update]
+  DELETE /map/named/{tpl}?api_key=MASTER  -> 204                        [named_delete, named_delete]
+         no key: 403 Only authenticated users can {list|get|create|update|delete} templated maps;
+         regular key: 403 Forbidden; unknown key: 401 Unauthorized
   POST /map/named/{tpl}[?auth_token=T]  params JSON body                [named_instantiate, named]
          -> layergroupid "{user}@{tplhash8}@{md5}:{cacheBuster}"; 403 Unauthorized template
             instantiation on a bad token; 404 Template 'x' of user 'u' not found
