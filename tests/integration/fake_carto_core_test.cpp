@@ -1,7 +1,9 @@
 // fake-carto core: lifecycle, keep-alive, request log, counters, control endpoint (real sockets).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <boost/json.hpp>
+#include <thread>
 
 #include "support/fake_carto/server.hpp"
 #include "support/fake_carto/sync_client.hpp"
@@ -86,6 +88,27 @@ TEST(FakeCartoCore, control_endpoint_exposes_log_and_counters_without_logging_it
   EXPECT_EQ(counters.at("health").at("200").as_int64(), 1);
   EXPECT_EQ(client.request("DELETE", "/_fake/log").status, 200);
   EXPECT_TRUE(boost::json::parse(client.get("/_fake/log").body).as_array().empty());
+}
+
+TEST(FakeCartoCore, serves_concurrent_keep_alive_clients_and_counts_every_request) {
+  Server server;
+  ASSERT_TRUE(server.start());
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&server, &ok, t] {
+      SyncClient client(server.port());
+      for (int i = 0; i < 50; ++i) {
+        auto r = client.get("/v1/tiles/3/" + std::to_string(t) + "/" + std::to_string(i % 8) +
+                            ".mvt?api_key=master-key");
+        if (r.status == 200 || r.status == 204) ++ok;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(ok.load(), 400);
+  EXPECT_EQ(server.count("seed_tile", 200) + server.count("seed_tile", 204), 400u);
+  EXPECT_EQ(server.requests().size(), 400u);
 }
 
 TEST(FakeCartoCore, answers_unknown_paths_with_404) {
