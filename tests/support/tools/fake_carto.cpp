@@ -90,7 +90,7 @@ Routes, real v1 shape (§2), under /api/v1/map and /user/{user}/api/v1/map  [rou
          mod 2^z; @Nx other than 1,2 -> 404; empty MVT -> 204; Cache-Control 1 year,
          Last-Modified = cache buster (now when 0), 304 on If-Modified-Since
   GET  /map/static/center/{token}/{z}/{lat}/{lng}/{w}/{h}.{png|jpg}     [static_center, static]
-  GET  /map/static/bbox/{token}/{w},{s},{e},{n}/{w}/{h}.{png|jpg}       [static_bbox, static]
+  GET  /map/static/bbox/{token}/{west},{south},{east},{north}/{w}/{h}.{png|jpg}  [static_bbox, static]
   GET  /map/static/named/{tpl}/{w}/{h}.{png|jpg}[?zoom&lat&lon|bbox]    [static_named, static_named]
          jpg is baseline JPEG quality 85; other formats 400 'Unsupported image format "gif"';
          w,h 1..8192
@@ -114,6 +114,7 @@ Control (never logged, limited or faulted)
   GET /_fake/log[?limit=N]   DELETE /_fake/log   GET /_fake/counters
   GET|PUT|DELETE /_fake/scenario (PUT body: the --scenario JSON)
   POST /_fake/bump[/{md5|template}]  new cache buster + last_updated; a third of the tiles change
+                                     (keys of maps served so far; no key: all of them)
   POST /_fake/expire  forget every layergroup token       GET /_fake/maps  cache-buster histories
 
 Content: deterministic in (map, layer, z, x, y, format, scale, data version). PNG tiles are
