@@ -1,6 +1,6 @@
 // The standalone fake-carto binary: --help, flags, scenario file, port file, clean exit on SIGTERM.
-#include <gtest/gtest.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>

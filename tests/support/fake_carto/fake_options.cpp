@@ -15,8 +15,9 @@ std::vector<GcraTier> rps(std::uint32_t n) {
 std::map<std::string, std::vector<GcraTier>> plan_rate_limits(std::string_view plan) {
   using std::chrono::milliseconds;
   std::map<std::string, std::vector<GcraTier>> m;
-  const char* groups[] = {"anonymous",  "static",    "static_named", "tile",    "named",
-                          "named_list", "named_get", "named_tiles",  "metadata", "named_create", "named_update", "named_delete"};
+  const char* groups[] = {"anonymous", "static",       "static_named", "tile",
+                          "named",     "named_list",   "named_get",    "named_tiles",
+                          "metadata",  "named_create", "named_update", "named_delete"};
   if (plan == "enterprise") {
     m = {{"anonymous", rps(10)},
          {"static", rps(3)},
