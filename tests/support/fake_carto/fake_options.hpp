@@ -14,9 +14,9 @@
 namespace cartopull::fake {
 
 // Rate-limit tiers per endpoint group (anonymous, static, static_named, tile, named, named_list,
-// named_create, named_update, named_delete,
-// named_get, named_tiles, metadata). Plans free|individual|enterprise are the published limits of
-// carto-maps-api.md section 6; "unlimited" (the default) allows 10^9 requests per second per group.
+// named_get, named_create, named_update, named_delete, named_tiles, metadata). Plans free,
+// individual and enterprise carry the published limits of carto-maps-api.md section 6; "unlimited"
+// (the default) allows 10^9 requests per second per group.
 std::map<std::string, std::vector<GcraTier>> plan_rate_limits(std::string_view plan);
 
 // Parses "BURST:COUNT/PERIOD_MS[+BURST:COUNT/PERIOD_MS]", e.g. "120:120/1000+750:1500/60000".
