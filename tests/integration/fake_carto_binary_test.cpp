@@ -64,7 +64,8 @@ int wait_exit(pid_t pid) {
 class FakeCartoBinary : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (!fs::exists(kBinary)) GTEST_SKIP() << "build the fake-carto target first: " << kBinary;
+    // The test build makes integration_tests depend on fake-carto, so a missing binary is a failure.
+    ASSERT_TRUE(fs::exists(kBinary)) << "build the fake-carto target first: " << kBinary;
     dir = fs::temp_directory_path() / ("fake-carto-bin-" + std::to_string(::getpid()));
     fs::create_directories(dir);
   }
