@@ -23,7 +23,7 @@ RUN mkdir -p /tmp/shlibs/debian && touch /tmp/shlibs/debian/control \
 FROM debian:bookworm-slim
 COPY --from=build /build/runtime-packages /tmp/runtime-packages
 RUN apt-get update && apt-get install -y --no-install-recommends $(cat /tmp/runtime-packages) ca-certificates curl \
- && rm -rf /var/lib/apt/lists/* /tmp/runtime-packages \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /tmp/runtime-packages \
  && groupadd --system --gid 10001 cartopull \
  && useradd --system --uid 10001 --gid cartopull --home-dir /var/lib/cartopull --shell /usr/sbin/nologin cartopull \
  && mkdir -p /var/lib/cartopull /etc/cartopull \
