@@ -21,6 +21,7 @@ EOF
   # apply default_ulimits to them: pass the host's own limits on every run. No systemd here to drive
   # HEALTHCHECK timers: one-shot runs add --no-healthcheck, the test runs the check itself.
   # nproc 4096: ample for a daemon of a few threads, and accepted here (runc refused 65536 and up).
+  # shellcheck disable=SC2034  # used by the scripts that source this file
   podman_run_args=(--network=host
     --ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" --ulimit "nproc=4096:4096")
 }

@@ -23,11 +23,15 @@ name="cartopull-test-$$"
 fake_pid=""
 cleanup() {
   podman rm -f -t 0 "$name" >/dev/null 2>&1 || true
-  [ -n "$fake_pid" ] && kill "$fake_pid" 2>/dev/null || true
+  if [ -n "$fake_pid" ]; then kill "$fake_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
 trap cleanup EXIT
-fail() { echo "container-test: FAIL: $*" >&2; [ -n "${show_logs:-}" ] && podman logs "$name" >&2 || true; exit 1; }
+fail() {
+  echo "container-test: FAIL: $*" >&2
+  if [ -n "${show_logs:-}" ]; then podman logs "$name" >&2 || true; fi
+  exit 1
+}
 pass() { echo "container-test: ok: $*"; passed=$((passed + 1)); }
 passed=0
 
@@ -38,7 +42,8 @@ chown 10001:10001 "$work/data"  # the image's cartopull user
 printf '%s' "$key" >"$work/secrets/carto_api_key"
 chmod 0644 "$work/secrets/carto_api_key"
 
-# $1: base URL; $2: the api_key line
+# $1: base URL; $2: the api_key line (a literal ${...} for the daemon to expand)
+# shellcheck disable=SC2016
 write_config() {
   cat >"$work/cartopull.yaml" <<EOF
 store: {path: /var/lib/cartopull/cartopull.db}
@@ -72,6 +77,7 @@ pass "version: $out"
 [ "$(podman image inspect --format '{{.Config.User}}' "$tag")" = "cartopull:cartopull" ] || fail "image user is not cartopull"
 pass "image runs as cartopull:cartopull"
 
+# shellcheck disable=SC2016
 write_config "http://127.0.0.1:9/v1/" 'api_key: ${CARTO_API_KEY}'
 out=$(run_image -e CARTO_API_KEY="$key" "$tag" check-config 2>&1) || fail "check-config exited $?: $out"
 [[ $out == *": ok (1 source, 1 job)"* ]] || fail "check-config printed '$out'"
@@ -105,6 +111,7 @@ if [ $integrated -eq 1 ]; then
   [ -s "$work/fake.port" ] || fail "fake-carto did not start: $(cat "$work/fake.log")"
   base="http://127.0.0.1:$(cat "$work/fake.port")/v1/"
 fi
+# shellcheck disable=SC2016
 write_config "$base" 'api_key: ${CARTO_API_KEY}'
 # The image's HEALTHCHECK asks 127.0.0.1:9464; on the host network the test's port is a free one, so
 # the same command is given that port (and the image's own command is checked to be that curl).
@@ -117,8 +124,10 @@ podman run -d --name "$name" "${podman_run_args[@]}" --health-interval=disable -
   -v "$work/cartopull.yaml:/etc/cartopull/cartopull.yaml:ro,Z" -v "$work/data:/var/lib/cartopull:Z" \
   "$tag" >/dev/null 2>"$work/podman-run.err" || fail "podman run failed: $(cat "$work/podman-run.err")"
 show_logs=1
-for _ in $(seq 100); do podman logs "$name" 2>&1 | grep -q "serving" && break; sleep 0.1; done
-podman logs "$name" 2>&1 | grep -q "serving" || fail "the daemon did not start serving"
+# The logs are read whole, then matched: `podman logs | grep -q` fails under pipefail on an early match.
+logs() { podman logs "$name" 2>&1; }
+for _ in $(seq 100); do [[ $(logs) == *serving* ]] && break; sleep 0.1; done
+[[ $(logs) == *serving* ]] || fail "the daemon did not start serving"
 pass "serve started as $(podman exec "$name" id -un) with the volume mounted"
 
 if [ $integrated -eq 1 ]; then
@@ -150,8 +159,9 @@ podman kill --signal TERM "$name" >/dev/null
 status=$(podman wait "$name")
 stop_ms=$((($(date +%s%N) - start) / 1000000))
 [ "$status" = "0" ] || fail "exit status $status after SIGTERM"
-podman logs "$name" 2>&1 | grep -q "received SIGTERM, stopping" || fail "no 'received SIGTERM' line"
-podman logs "$name" 2>&1 | grep -q "stopped" || fail "no 'stopped' line"
-if podman logs "$name" 2>&1 | grep -qF "$key"; then fail "the key appears in the logs"; fi
+out=$(logs)
+[[ $out == *"received SIGTERM, stopping"* ]] || fail "no 'received SIGTERM' line"
+[[ $out == *stopped* ]] || fail "no 'stopped' line"
+[[ $out != *"$key"* ]] || fail "the key appears in the logs"
 pass "SIGTERM: exit 0 in ${stop_ms} ms, key never logged"
 echo "container-test: $passed passed, 0 failed"
