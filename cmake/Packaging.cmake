@@ -10,8 +10,7 @@ include_guard(GLOBAL)
 include(GNUInstallDirs)
 
 install(TARGETS cartopull RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(FILES README.md config/cartopull.example.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR})
-install(FILES docs/operations.md DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
+install(FILES README.md docs/operations.md config/cartopull.example.yaml DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY contrib/ DESTINATION ${CMAKE_INSTALL_DOCDIR}/contrib
         PATTERN "*_test.yml" EXCLUDE)
 
