@@ -140,7 +140,7 @@ if [ $integrated -eq 1 ]; then
   pass "HEALTHCHECK: /healthz healthy"
   rows=0
   for _ in $(seq 150); do
-    rows=$(sqlite3 -readonly "file:$work/data/cartopull.db?mode=ro" \
+    rows=$(sqlite3 -readonly "$work/data/cartopull.db" \
       "select count(*) from runs r join jobs j on j.id = r.job_id where j.name = 'demo' and r.status = 'ok'" \
       2>/dev/null || echo 0)
     [ "${rows:-0}" -ge 1 ] && break
