@@ -19,7 +19,7 @@ if [ -z "${CARTO_API_KEY:-}" ]; then
     export CARTO_API_KEY=demo-key
     port_file="$CARTOPULL_STATE_DIR/fake-carto.port"
     rm -f "$port_file"
-    build/tests/fake-carto --listen 127.0.0.1:0 --port-file "$port_file" --api-key "$CARTO_API_KEY" &
+    build/tests/fake-carto --host 127.0.0.1 --port 0 --port-file "$port_file" --seed-api-key "$CARTO_API_KEY" &
     fake_pid=$!
     for _ in $(seq 100); do [ -s "$port_file" ] && break; sleep 0.1; done
     export CARTO_BASE_URL="http://127.0.0.1:$(cat "$port_file")/v1/"

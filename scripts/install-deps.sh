@@ -9,7 +9,8 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libspdlog-dev prometheus-cpp-dev
   libsystemd-dev libgtest-dev libgmock-dev zlib1g-dev
   openssl clang-format tzdata
-  prometheus  # promtool, which lints the /metrics output in tests
+  prometheus  # promtool: lints /metrics output, alert rules and the scrape config in tests
+  logrotate systemd dpkg-dev
 )
 # Optional: a faster linker where the archive has it.
 optional=(mold)

@@ -30,7 +30,7 @@ bool is_executable(const std::string& path) {
 }  // namespace
 
 TEST(ShipInstall, prefix_install_keeps_everything_below_the_prefix) {
-  if (!packaging_included()) GTEST_SKIP() << "CMakeLists.txt does not include(cmake/Packaging.cmake) yet";
+  ASSERT_TRUE(packaging_included()) << "CMakeLists.txt must include(cmake/Packaging.cmake)";
   TempDir dir;
   auto r = run_program({"/usr/bin/cmake", "--install", kBuild, "--prefix", dir.path()});
   ASSERT_EQ(r.status, 0) << r.out << r.err;
@@ -50,7 +50,7 @@ TEST(ShipInstall, prefix_install_keeps_everything_below_the_prefix) {
 }
 
 TEST(ShipInstall, usr_prefix_puts_config_in_etc_and_the_unit_in_lib_systemd) {
-  if (!packaging_included()) GTEST_SKIP() << "CMakeLists.txt does not include(cmake/Packaging.cmake) yet";
+  ASSERT_TRUE(packaging_included()) << "CMakeLists.txt must include(cmake/Packaging.cmake)";
   TempDir dir;
   auto r =
       run_program({"/usr/bin/cmake", "--install", kBuild, "--prefix", "/usr"}, {{"DESTDIR", dir.path()}});
@@ -65,7 +65,7 @@ TEST(ShipInstall, usr_prefix_puts_config_in_etc_and_the_unit_in_lib_systemd) {
 }
 
 TEST(ShipInstall, deb_has_fhs_paths_shlib_depends_and_a_conffile) {
-  if (!packaging_included()) GTEST_SKIP() << "CMakeLists.txt does not include(cmake/Packaging.cmake) yet";
+  ASSERT_TRUE(packaging_included()) << "CMakeLists.txt must include(cmake/Packaging.cmake)";
   TempDir dir;
   auto r = run_program(
       {"/usr/bin/cpack", "-G", "DEB", "--config", kBuild + "/CPackConfig.cmake", "-B", dir.path()});
