@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -148,12 +149,6 @@ result<ExportStats> write_file(Database& source, TilesetId tileset, const std::s
 
 }  // namespace
 
-std::string tile_range_bounds(std::uint32_t z, std::uint32_t min_x, std::uint32_t max_x, std::uint32_t min_y,
-                              std::uint32_t max_y) {
-  return fixed(tile_lon(min_x, z)) + "," + fixed(tile_lat(max_y + 1, z)) + "," +
-         fixed(tile_lon(max_x + 1, z)) + "," + fixed(tile_lat(min_y, z));
-}
-
 result<ExportStats> export_mbtiles(Database& source, TilesetId tileset, const std::string& path) {
   // One snapshot for metadata and tiles, even while the writer keeps committing.
   if (auto r = source.exec("BEGIN"); !r) return r.error();
@@ -195,13 +190,26 @@ result<ExportStats> export_mbtiles(Database& source, TilesetId tileset, const st
     const auto max_z = static_cast<std::uint32_t>(zooms->column_int64(1));
     metadata.try_emplace("minzoom", std::to_string(min_z));
     metadata.try_emplace("maxzoom", std::to_string(max_z));
-    auto extent =
-        source.prepare("SELECT min(x), max(x), min(y), max(y) FROM tiles WHERE tileset_id = ?1 AND z = ?2");
+    // Union of every zoom level's tile extent: a pyramid need not cover the same area at each zoom.
+    auto extent = source.prepare(
+        "SELECT z, min(x), max(x), min(y), max(y) FROM tiles WHERE tileset_id = ?1 GROUP BY z");
     if (!extent) return extent.error();
-    extent->bind(1, tileset).bind(2, static_cast<std::int64_t>(max_z));
-    if (auto row = extent->step(); !row) return row.error();
-    const auto c = [&](int i) { return static_cast<std::uint32_t>(extent->column_int64(i)); };
-    if (!metadata.contains("bounds")) metadata["bounds"] = tile_range_bounds(max_z, c(0), c(1), c(2), c(3));
+    extent->bind(1, tileset);
+    double west = 180, south = 90, east = -180, north = -90;
+    for (;;) {
+      auto row = extent->step();
+      if (!row) return row.error();
+      if (!*row) break;
+      const auto c = [&](int i) { return static_cast<std::uint32_t>(extent->column_int64(i)); };
+      const auto z = c(0);
+      west = std::min(west, tile_lon(c(1), z));
+      east = std::max(east, tile_lon(c(2) + 1, z));
+      north = std::max(north, tile_lat(c(3), z));
+      south = std::min(south, tile_lat(c(4) + 1, z));
+    }
+    if (!metadata.contains("bounds")) {
+      metadata["bounds"] = fixed(west) + "," + fixed(south) + "," + fixed(east) + "," + fixed(north);
+    }
     if (!metadata.contains("center")) {
       double w = 0, s = 0, e = 0, n = 0;
       if (std::sscanf(metadata["bounds"].c_str(), "%lf,%lf,%lf,%lf", &w, &s, &e, &n) == 4) {

@@ -23,8 +23,4 @@ struct ExportStats {
 // required by the spec). `source` may be a read-only connection: the export reads one snapshot.
 result<ExportStats> export_mbtiles(Database& source, TilesetId tileset, const std::string& path);
 
-// Tile bounds at zoom z as WGS84 "W,S,E,N" text for the given XYZ column/row ranges.
-std::string tile_range_bounds(std::uint32_t z, std::uint32_t min_x, std::uint32_t max_x, std::uint32_t min_y,
-                              std::uint32_t max_y);
-
 }  // namespace cartopull::store
