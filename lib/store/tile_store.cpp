@@ -13,10 +13,6 @@ result<void> ensure_prepared(Database& db, Statement& stmt, std::string_view sql
   return {};
 }
 
-std::span<const std::uint8_t> hash_span(const ContentHash& hash) {
-  return {hash.data(), hash.size()};
-}
-
 }  // namespace
 
 std::string mbtiles_format(std::string_view carto_format) {
@@ -49,39 +45,9 @@ result<std::optional<TilesetId>> TileStore::find_tileset(std::string_view key) {
   return std::optional<TilesetId>(select->column_int64(0));
 }
 
-result<std::int64_t> TileStore::blob_id(std::span<const std::uint8_t> data, const ContentHash& hash,
-                                        bool& inserted) {
-  // Insert first: most tiles are new; a duplicate costs one unique-index probe and a lookup.
-  if (auto r = ensure_prepared(
-          db_, insert_blob_,
-          "INSERT INTO blobs(hash, size, data) VALUES(?1, ?2, ?3) ON CONFLICT(hash) DO NOTHING");
-      !r) {
-    return r.error();
-  }
-  insert_blob_.bind_blob(1, hash_span(hash))
-      .bind(2, static_cast<std::int64_t>(data.size()))
-      .bind_blob(3, data);
-  if (auto r = insert_blob_.run(); !r) return r.error();
-  if (db_.changes() == 1) {
-    inserted = true;
-    return db_.last_insert_rowid();
-  }
-  inserted = false;
-  if (auto r = ensure_prepared(db_, select_blob_, "SELECT id FROM blobs WHERE hash = ?1"); !r)
-    return r.error();
-  select_blob_.bind_blob(1, hash_span(hash));
-  auto row = select_blob_.step();
-  if (!row) return row.error();
-  if (!*row) return Error{errc::store_failed, "blob vanished after conflict"};
-  const auto id = select_blob_.column_int64(0);
-  select_blob_.reset();
-  return id;
-}
-
 result<bool> TileStore::put_tile(const TileWrite& tile) {
   const ContentHash hash = tile.hash ? *tile.hash : content_hash(tile.data);
-  bool inserted = false;
-  auto blob = blob_id(tile.data, hash, inserted);
+  auto blob = blobs_.put(tile.data, hash);
   if (!blob) return blob.error();
   if (auto r = ensure_prepared(
           db_, upsert_tile_,
@@ -96,11 +62,11 @@ result<bool> TileStore::put_tile(const TileWrite& tile) {
   s.bind(1, tile.tileset)
       .bind(2, static_cast<std::int64_t>(tile.key.z))
       .bind(3, static_cast<std::int64_t>(tile.key.x));
-  s.bind(4, static_cast<std::int64_t>(tile.key.y)).bind(5, *blob).bind(6, tile.run);
+  s.bind(4, static_cast<std::int64_t>(tile.key.y)).bind(5, blob->id).bind(6, tile.run);
   s.bind(7, format_timestamp(tile.freshness.fetched_at)).bind(8, tile.freshness.last_modified);
   s.bind(9, tile.freshness.etag).bind(10, tile.freshness.token);
   if (auto r = s.run(); !r) return r.error();
-  return inserted;
+  return blob->inserted;
 }
 
 result<bool> TileStore::touch_tile(TilesetId tileset, TileKey key, const TileFreshness& freshness,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/result.hpp"
+#include "store/blob_store.hpp"
 #include "store/content_hash.hpp"
 #include "store/database.hpp"
 #include "store/run_ledger.hpp"
@@ -80,7 +81,7 @@ std::string mbtiles_format(std::string_view carto_format);
 // is open. Threading: the thread owning `db`; prepared statements are reused across calls.
 class TileStore {
  public:
-  explicit TileStore(Database& db) : db_(db) {}
+  explicit TileStore(Database& db) : db_(db), blobs_(db) {}
 
   // key identifies source + map/layergroup or named map + layer filter + format + scale.
   result<TilesetId> ensure_tileset(std::string_view key, std::string_view format, Timestamp now);
@@ -103,11 +104,8 @@ class TileStore {
   result<std::vector<std::pair<std::string, std::string>>> metadata(TilesetId tileset);
 
  private:
-  result<std::int64_t> blob_id(std::span<const std::uint8_t> data, const ContentHash& hash, bool& inserted);
-
   Database& db_;
-  Statement insert_blob_;
-  Statement select_blob_;
+  BlobStore blobs_;
   Statement upsert_tile_;
   Statement touch_tile_;
 };
