@@ -51,6 +51,8 @@ class ResourceStore {
   result<ResourceWriteStats> write(const ResourceSpec& spec, RunId run, Timestamp fetched_at,
                                    std::string_view json);
   result<std::string> table_name(std::string_view job, std::string_view resource);
+  // Drops the column cache; the writer calls it when a transaction holding schema changes is lost.
+  void forget_schema() noexcept { tables_.clear(); }
 
  private:
   struct Column {
