@@ -7,6 +7,7 @@
 #include <boost/url/parse.hpp>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <regex>

@@ -12,11 +12,10 @@ struct Unit {
   std::string_view name;
   std::int64_t ms;
 };
-// Longest names first so that "ms" is not read as "m" followed by "s".
 constexpr std::array<Unit, 5> kUnits = {
     {{"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}}};
 
-Error bad(std::string_view text, std::string_view why) {
+Error bad(std::string_view text, const std::string& why) {
   return Error(errc::config_invalid, "invalid duration '" + std::string(text) + "': " + std::string(why) +
                                          " (examples: 250ms, 30s, 5m, 1h, 1h30m)");
 }
@@ -37,15 +36,15 @@ result<Duration> parse_duration(std::string_view text) {
       ++i;
     }
     if (i == text.size()) return bad(text, "missing unit");
+    std::size_t unit_end = i;
+    while (unit_end < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_end]))) ++unit_end;
+    auto name = text.substr(i, unit_end - i);
     const Unit* unit = nullptr;
     for (const auto& u : kUnits) {
-      if (text.substr(i, u.name.size()) == u.name) {
-        unit = &u;
-        break;
-      }
+      if (name == u.name) unit = &u;
     }
-    if (unit == nullptr) return bad(text, "unknown unit");
-    i += unit->name.size();
+    if (unit == nullptr) return bad(text, "unknown unit '" + std::string(name) + "'");
+    i = unit_end;
     if (value > (std::numeric_limits<std::int64_t>::max() - total) / unit->ms) {
       return bad(text, "too large");
     }
