@@ -1,5 +1,7 @@
 #include "store/image_store.hpp"
 
+#include "store/content_hash.hpp"
+
 namespace cartopull::store {
 
 result<bool> ImageStore::put(const ImageWrite& image) {
@@ -15,7 +17,7 @@ result<bool> ImageStore::put(const ImageWrite& image) {
 
   auto savepoint = Savepoint::begin(db_);
   if (!savepoint) return savepoint.error();
-  auto blob = blobs_.put(image.data, hash);
+  auto blob = blobs_.put(image.data);
   if (!blob) return blob.error();
   auto insert = db_.prepare(
       "INSERT INTO images(job, resource, run_id, fetched_at, blob_id, width, height, format, hash) "

@@ -40,6 +40,7 @@ struct ImageVersion {
 class ImageStore {
  public:
   explicit ImageStore(Database& db) : db_(db), blobs_(db) {}
+  // images.hash is the SHA-256 of the bytes (low volume, so the strong hash is affordable here).
 
   // True when a new version was stored, false when the image is unchanged.
   result<bool> put(const ImageWrite& image);

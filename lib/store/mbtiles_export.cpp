@@ -102,7 +102,7 @@ result<ExportStats> write_file(Database& source, TilesetId tileset, const std::s
 
   ExportStats stats;
   auto blobs = source.prepare(
-      "SELECT lower(hex(b.hash)), b.data FROM blobs b "
+      "SELECT CAST(b.id AS TEXT), b.data FROM blobs b "
       "WHERE b.id IN (SELECT blob_id FROM tiles WHERE tileset_id = ?1)");
   if (!blobs) return blobs.error();
   blobs->bind(1, tileset);
@@ -123,10 +123,8 @@ result<ExportStats> write_file(Database& source, TilesetId tileset, const std::s
     ++stats.unique_blobs;
   }
 
-  auto tiles = source.prepare(
-      "SELECT t.z, t.x, (1 << t.z) - 1 - t.y, lower(hex(b.hash)) FROM tiles t JOIN blobs b ON b.id = "
-      "t.blob_id "
-      "WHERE t.tileset_id = ?1");
+  auto tiles =
+      source.prepare("SELECT z, x, (1 << z) - 1 - y, CAST(blob_id AS TEXT) FROM tiles WHERE tileset_id = ?1");
   if (!tiles) return tiles.error();
   tiles->bind(1, tileset);
   auto insert_map =

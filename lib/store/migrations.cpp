@@ -41,9 +41,10 @@ CREATE TABLE run_progress(
 constexpr std::string_view kV2 = R"sql(
 CREATE TABLE blobs(
   id INTEGER PRIMARY KEY,
-  hash BLOB NOT NULL UNIQUE,
+  hash INTEGER NOT NULL,
   size INTEGER NOT NULL,
   data BLOB NOT NULL);
+CREATE INDEX blobs_by_hash ON blobs(hash);
 CREATE TABLE tilesets(
   id INTEGER PRIMARY KEY,
   key TEXT NOT NULL UNIQUE,
@@ -65,7 +66,7 @@ CREATE TABLE tiles(
   last_modified TEXT,
   etag TEXT,
   token TEXT,
-  PRIMARY KEY (tileset_id, z, x, y)) WITHOUT ROWID;
+  PRIMARY KEY (tileset_id, z, y, x)) WITHOUT ROWID;
 CREATE INDEX tiles_by_blob ON tiles(blob_id);
 CREATE VIEW mbtiles_tiles AS
   SELECT t.tileset_id, t.z AS zoom_level, t.x AS tile_column, (1 << t.z) - 1 - t.y AS tile_row,

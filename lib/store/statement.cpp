@@ -113,6 +113,12 @@ std::vector<std::uint8_t> Statement::column_blob(int column) const {
   return data == nullptr ? std::vector<std::uint8_t>() : std::vector<std::uint8_t>(data, data + size);
 }
 
+std::span<const std::uint8_t> Statement::column_blob_view(int column) const noexcept {
+  const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_.get(), column));
+  const int size = sqlite3_column_bytes(stmt_.get(), column);
+  return data == nullptr ? std::span<const std::uint8_t>() : std::span<const std::uint8_t>(data, size);
+}
+
 bool Statement::column_is_null(int column) const noexcept {
   return sqlite3_column_type(stmt_.get(), column) == SQLITE_NULL;
 }

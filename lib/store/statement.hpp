@@ -46,6 +46,8 @@ class Statement {
   std::optional<std::string> column_optional_text(int column) const;
   std::optional<std::int64_t> column_optional_int64(int column) const noexcept;
   std::vector<std::uint8_t> column_blob(int column) const;
+  // Valid until the next step() or reset(): no copy.
+  std::span<const std::uint8_t> column_blob_view(int column) const noexcept;
   bool column_is_null(int column) const noexcept;
   int column_count() const noexcept;
   std::string column_name(int column) const;

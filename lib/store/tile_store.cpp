@@ -46,13 +46,12 @@ result<std::optional<TilesetId>> TileStore::find_tileset(std::string_view key) {
 }
 
 result<bool> TileStore::put_tile(const TileWrite& tile) {
-  const ContentHash hash = tile.hash ? *tile.hash : content_hash(tile.data);
-  auto blob = blobs_.put(tile.data, hash);
+  auto blob = blobs_.put(tile.data, tile.hash);
   if (!blob) return blob.error();
   if (auto r = ensure_prepared(
           db_, upsert_tile_,
           "INSERT INTO tiles(tileset_id, z, x, y, blob_id, run_id, fetched_at, last_modified, etag, token) "
-          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(tileset_id, z, x, y) DO UPDATE SET "
+          "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(tileset_id, z, y, x) DO UPDATE SET "
           "blob_id = excluded.blob_id, run_id = excluded.run_id, fetched_at = excluded.fetched_at, "
           "last_modified = excluded.last_modified, etag = excluded.etag, token = excluded.token");
       !r) {
@@ -116,8 +115,7 @@ result<std::optional<TileState>> TileStore::tile_state(TilesetId tileset, TileKe
   if (!row) return row.error();
   if (!*row) return std::optional<TileState>();
   TileState state;
-  const auto hash = select->column_blob(0);
-  if (hash.size() == state.hash.size()) std::memcpy(state.hash.data(), hash.data(), hash.size());
+  state.hash = select->column_int64(0);
   state.size = select->column_int64(1);
   state.fetched_at = select->column_text(2);
   state.last_modified = select->column_optional_text(3);

@@ -10,7 +10,6 @@
 
 #include "core/result.hpp"
 #include "store/blob_store.hpp"
-#include "store/content_hash.hpp"
 #include "store/database.hpp"
 #include "store/run_ledger.hpp"
 #include "store/timestamp.hpp"
@@ -47,11 +46,11 @@ struct TileWrite {
   std::vector<std::uint8_t> data;
   TileFreshness freshness;
   std::optional<RunId> run;
-  std::optional<ContentHash> hash;  // computed from data when absent
+  std::optional<std::int64_t> hash;  // blob_hash(data); computed by the writer when absent
 };
 
 struct TileState {
-  ContentHash hash{};
+  std::int64_t hash = 0;  // blob_hash of the bytes: equal hash and size means unchanged content
   std::int64_t size = 0;
   std::string fetched_at;
   std::optional<std::string> last_modified;

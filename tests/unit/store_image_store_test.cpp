@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "store/content_hash.hpp"
 #include "store/database.hpp"
 #include "store/image_store.hpp"
 #include "store/migrations.hpp"

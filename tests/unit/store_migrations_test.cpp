@@ -15,7 +15,7 @@ void seed(Database& db, int version) {
   }
   if (version >= 2) {
     ASSERT_TRUE(
-        db.exec("INSERT INTO blobs(hash, size, data) VALUES(x'00', 1, x'01');"
+        db.exec("INSERT INTO blobs(hash, size, data) VALUES(0, 1, x'01');"
                 "INSERT INTO tilesets(key, format, created_at) VALUES('k', 'png', 't');"
                 "INSERT INTO tiles(tileset_id, z, x, y, blob_id, fetched_at) VALUES(1, 0, 0, 0, 1, 't');"));
   }

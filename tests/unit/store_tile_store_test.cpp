@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
+#include <set>
 
+#include "store/blob_hash.hpp"
+#include "store/blob_store.hpp"
 #include "store/database.hpp"
 #include "store/migrations.hpp"
 #include "store/tile_store.hpp"
@@ -89,7 +92,7 @@ TEST_F(StoreTileStore, rewriting_a_tile_replaces_bytes_and_freshness) {
   EXPECT_EQ(tiles->get_tile(tileset, {5, 10, 11}).value(), bytes("v2"));
   auto state = tiles->tile_state(tileset, {5, 10, 11}).value();
   ASSERT_TRUE(state);
-  EXPECT_EQ(state->hash, content_hash(bytes("v2")));
+  EXPECT_EQ(state->hash, blob_hash(bytes("v2")));
   EXPECT_EQ(state->size, 2);
   EXPECT_EQ(state->etag, "\"b\"");
   EXPECT_EQ(state->last_modified, "Wed, 25 Nov 2026 01:00:00 GMT");
@@ -151,6 +154,46 @@ TEST_F(StoreTileStore, metadata_is_replaced_whole) {
   m.name.clear();
   EXPECT_FALSE(tiles->set_metadata(tileset, m));
   EXPECT_EQ(tiles->metadata(tileset).value().size(), 5u);  // refused write left the old keys
+}
+
+}  // namespace
+}  // namespace cartopull::store
+
+namespace cartopull::store {
+namespace {
+
+TEST(StoreBlobHash, is_deterministic_and_sensitive_to_every_byte_and_length) {
+  std::vector<std::uint8_t> data(1000);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 7);
+  const auto base = blob_hash(data);
+  EXPECT_EQ(blob_hash(data), base);
+  std::set<std::int64_t> seen{base};
+  for (std::size_t i :
+       {std::size_t{0}, std::size_t{31}, std::size_t{32}, std::size_t{500}, std::size_t{999}}) {
+    auto changed = data;
+    changed[i] ^= 1;
+    EXPECT_TRUE(seen.insert(blob_hash(changed)).second) << i;
+  }
+  for (std::size_t n = 0; n < 70; ++n) {  // every tail length, and zero padding is not "the same"
+    EXPECT_TRUE(seen.insert(blob_hash(std::span(data).first(n))).second) << n;
+  }
+}
+
+TEST(StoreBlobStore, a_hash_collision_never_shares_a_blob) {
+  auto db = Database::open(":memory:");
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(migrate(*db));
+  BlobStore blobs(*db);
+  const std::vector<std::uint8_t> a{1, 2, 3}, b{4, 5, 6};
+  // Force the same hash for different bytes: the store must compare bytes.
+  auto first = blobs.put(a, 42).value();
+  auto second = blobs.put(b, 42).value();
+  auto again = blobs.put(a, 42).value();
+  EXPECT_TRUE(first.inserted);
+  EXPECT_TRUE(second.inserted);
+  EXPECT_NE(first.id, second.id);
+  EXPECT_FALSE(again.inserted);
+  EXPECT_EQ(again.id, first.id);
 }
 
 }  // namespace
