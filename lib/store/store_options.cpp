@@ -1,0 +1,24 @@
+#include "store/store_options.hpp"
+
+namespace cartopull::store {
+
+WriterOptions writer_options(const config::StoreConfig& config) {
+  WriterOptions options;
+  options.path = config.path;
+  options.open.busy_timeout = config.busy_timeout;
+  options.queue_bytes = static_cast<std::size_t>(config.queue_bytes);
+  return options;
+}
+
+OpenOptions reader_options(const config::StoreConfig& config) {
+  OpenOptions options;
+  options.read_only = true;
+  options.busy_timeout = config.busy_timeout;
+  return options;
+}
+
+RetentionPolicy retention_policy(const config::StoreConfig& config) {
+  return RetentionPolicy{config.keep_runs, config.keep_for};
+}
+
+}  // namespace cartopull::store
