@@ -52,6 +52,7 @@ enum class Admission { accepted, full, closed };
 //     keeps it and retries on its next CommitReport or after a short timer);
 //   - submit blocks up to a timeout (other threads), then answers errc::store_busy.
 // An op larger than the whole bound is admitted when the queue is empty, so it cannot starve.
+// Submitting a TileWrite without a hash computes blob_hash on the caller's thread (~2 us/11 KB).
 // Sequences are assigned at admission, increase by one per op, and are committed in order.
 // The listener runs on the writer thread: keep it short (post to the event loop).
 // Stop/destruction drains: queued ops are committed before the thread exits.

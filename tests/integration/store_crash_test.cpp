@@ -23,7 +23,7 @@ using cartopull::testing::ChildProcess;
 using cartopull::testing::TempDir;
 
 const std::string kWriter = CARTOPULL_BINARY_DIR "/tests/store-crash-writer";
-constexpr std::uint32_t kTiles = 40000;
+constexpr std::uint32_t kTiles = 60000;  // enough that the 50 kills end before the run does
 constexpr int kKills = 50;
 
 struct AckLog {
