@@ -60,14 +60,13 @@ CREATE TABLE tiles(
   z INTEGER NOT NULL,
   x INTEGER NOT NULL,
   y INTEGER NOT NULL,
-  blob_id INTEGER NOT NULL REFERENCES blobs(id),
+  blob_id INTEGER NOT NULL,  -- blobs(id); no FK: see docs/store.md (write path cost)
   run_id INTEGER,
   fetched_at TEXT NOT NULL,
   last_modified TEXT,
   etag TEXT,
   token TEXT,
   PRIMARY KEY (tileset_id, z, y, x)) WITHOUT ROWID;
-CREATE INDEX tiles_by_blob ON tiles(blob_id);
 CREATE VIEW mbtiles_tiles AS
   SELECT t.tileset_id, t.z AS zoom_level, t.x AS tile_column, (1 << t.z) - 1 - t.y AS tile_row,
          b.data AS tile_data

@@ -69,8 +69,9 @@ result<RetentionStats> apply_retention(Database& db, const RetentionPolicy& poli
     return r.error();
   stats.runs = db.changes();
   if (auto r =
-          db.exec("DELETE FROM blobs WHERE NOT EXISTS (SELECT 1 FROM tiles WHERE tiles.blob_id = blobs.id) "
-                  "AND NOT EXISTS (SELECT 1 FROM images WHERE images.blob_id = blobs.id)");
+          // Uncorrelated NOT IN: each list is built once (tiles has no blob_id index, by design).
+      db.exec("DELETE FROM blobs WHERE id NOT IN (SELECT blob_id FROM tiles) "
+              "AND id NOT IN (SELECT blob_id FROM images)");
       !r) {
     return r.error();
   }

@@ -52,6 +52,7 @@ enum class Admission { accepted, full, closed };
 //     keeps it and retries on its next CommitReport or after a short timer);
 //   - submit blocks up to a timeout (other threads), then answers errc::store_busy.
 // An op larger than the whole bound is admitted when the queue is empty, so it cannot starve.
+// Submitting a TileWrite without a hash computes blob_hash on the caller's thread (~2 us/11 KB).
 // Sequences are assigned at admission, increase by one per op, and are committed in order.
 // The listener runs on the writer thread: keep it short (post to the event loop).
 // Stop/destruction drains: queued ops are committed before the thread exits.
@@ -72,7 +73,10 @@ class Writer {
   Submitted try_submit(WriteOp& op);
   result<std::uint64_t> submit(WriteOp op, std::chrono::milliseconds timeout);
 
-  // Runs fn on the writer connection; the future is set after its batch commits (or fails).
+  // Runs fn on the writer connection; the future is set after its batch commits (or fails), and
+  // holds store_busy/cancelled when the op was not admitted within `timeout`. Blocking on the
+  // future is for startup and other threads; the event loop uses a TaskWrite whose after_commit
+  // hook posts back to it.
   template <class T>
   std::future<result<T>> call(std::function<result<T>(WriteContext&)> fn, std::chrono::milliseconds timeout);
 
@@ -114,31 +118,43 @@ class Writer {
   std::thread thread_;
 };
 
+namespace detail {
+// The promise behind Writer::call: settled once, and with an error if the op is dropped unrun.
+template <class T>
+struct CallState {
+  std::promise<result<T>> promise;
+  std::optional<result<T>> value;
+  bool settled = false;
+  void settle(result<T> r) {
+    if (settled) return;
+    settled = true;
+    promise.set_value(std::move(r));
+  }
+  ~CallState() {
+    if (!settled) promise.set_value(Error{errc::store_failed, "store write dropped before it ran"});
+  }
+};
+}  // namespace detail
+
 template <class T>
 std::future<result<T>> Writer::call(std::function<result<T>(WriteContext&)> fn,
                                     std::chrono::milliseconds timeout) {
-  auto promise = std::make_shared<std::promise<result<T>>>();
-  auto future = promise->get_future();
-  auto value = std::make_shared<std::optional<result<T>>>();
-  WriteOp op = TaskWrite{[promise, value, fn = std::move(fn)](WriteContext& context) -> result<void> {
-                           *value = fn(context);
-                           context.after_commit.push_back([promise, value](const Error* error) {
+  auto state = std::make_shared<detail::CallState<T>>();
+  auto future = state->promise.get_future();
+  WriteOp op = TaskWrite{[state, fn = std::move(fn)](WriteContext& context) -> result<void> {
+                           state->value = fn(context);
+                           context.after_commit.push_back([state](const Error* error) {
                              if (error != nullptr) {
-                               promise->set_value(*error);
+                               state->settle(*error);
                              } else {
-                               promise->set_value(std::move(**value));
+                               state->settle(std::move(*state->value));
                              }
                            });
-                           if (!**value) return (**value).error();
+                           if (!*state->value) return state->value->error();
                            return {};
                          },
                          true};
-  if (auto submitted = submit(std::move(op), timeout); !submitted) {
-    // Not admitted: the op (and its promise) was dropped, so answer here.
-    std::promise<result<T>> failed;
-    failed.set_value(submitted.error());
-    return failed.get_future();
-  }
+  if (auto submitted = submit(std::move(op), timeout); !submitted) state->settle(submitted.error());
   return future;
 }
 
