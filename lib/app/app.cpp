@@ -1,87 +1,354 @@
 #include "app/app.hpp"
 
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <map>
 
 #include "app/logging.hpp"
+#include "app/run_history.hpp"
 #include "config/config_loader.hpp"
 #include "core/exit_code.hpp"
 #include "core/version.hpp"
+#include "extract/job_runner.hpp"
+#include "extract/source_fetcher.hpp"
+#include "extract/writer_bridge.hpp"
+#include "http/admin_server.hpp"
+#include "metrics/metrics.hpp"
+#include "metrics/scheduler_metrics.hpp"
+#include "sched/clock.hpp"
+#include "sched/schedule.hpp"
+#include "sched/scheduler.hpp"
+#include "sched/status_json.hpp"
+#include "store/store_options.hpp"
+#include "store/writer.hpp"
 
 namespace cartopull::app {
 
 namespace asio = boost::asio;
+using namespace std::chrono_literals;
 
 struct App::State {
   config::Config config;
   std::string config_path;
   asio::io_context ioc{1};
+  // Registered before the first log line that says the daemon is up, so an early signal is handled.
+  asio::signal_set signals{ioc};
+  std::unique_ptr<store::Writer> writer;
+  std::unique_ptr<extract::WriterBridge> bridge;
+  std::map<std::string, std::unique_ptr<extract::SourceFetcher>> fetchers;
+  std::unique_ptr<metrics::Metrics> metrics;
+  std::unique_ptr<extract::JobRunner> runner;
+  sched::SystemClock clock;
+  std::unique_ptr<sched::Scheduler> scheduler;
+  std::unique_ptr<http::AdminServer> admin;
+  asio::cancellation_signal run_cancel;  // `run`: cancels the foreground runs
+  bool ready = false;
   bool stopping = false;
+  int signals_seen = 0;
 };
+
+namespace {
+
+metrics::Catalogue catalogue_of(const config::Config& c) {
+  metrics::Catalogue cat;
+  for (const auto& [name, s] : c.sources) cat.sources.push_back(name);
+  for (const auto& [group, limit] : config::default_rate_limits()) cat.endpoint_groups.push_back(group);
+  for (const auto& j : c.jobs) cat.jobs.push_back(j.name);
+  return cat;
+}
+
+sched::RunOutcome to_outcome(store::RunStatus s) {
+  switch (s) {
+    case store::RunStatus::ok: return sched::RunOutcome::succeeded;
+    case store::RunStatus::partial: return sched::RunOutcome::partial;
+    case store::RunStatus::cancelled: return sched::RunOutcome::cancelled;
+    default: return sched::RunOutcome::failed;
+  }
+}
+
+metrics::ItemOutcome item_outcome(std::string_view o) {
+  if (o == "fetched") return metrics::ItemOutcome::fetched;
+  if (o == "unchanged") return metrics::ItemOutcome::unchanged;
+  if (o == "empty") return metrics::ItemOutcome::empty;
+  return metrics::ItemOutcome::failed;
+}
+
+metrics::RetryReason retry_label(flow::RetryReason r) {
+  switch (r) {
+    case flow::RetryReason::status_429: return metrics::RetryReason::rate_limited;
+    case flow::RetryReason::status_408:
+    case flow::RetryReason::timeout: return metrics::RetryReason::timeout;
+    case flow::RetryReason::connection_reset:
+    case flow::RetryReason::truncated_body: return metrics::RetryReason::connection;
+    default: return metrics::RetryReason::server_error;
+  }
+}
+
+// One HTTP attempt -> the source x group series (labels from bounded sets only).
+http::TelemetrySink telemetry_for(App::State& s, const std::string& source) {
+  if (!s.metrics) return {};
+  auto* m = s.metrics.get();
+  return [m, source](const http::AttemptEvent& e) {
+    auto* series = m->http(source, std::string(e.group));
+    if (series == nullptr) return;
+    series
+        ->requests[static_cast<int>(e.status == 0 ? metrics::CodeClass::error
+                                                  : metrics::code_class_of(e.status))]
+        ->Increment();
+    series->duration->Observe(std::chrono::duration<double>(e.latency).count());
+    series->response_bytes->Increment(static_cast<double>(e.bytes));
+    if (!e.final && e.retry_reason != flow::RetryReason::none) {
+      series->retries[static_cast<int>(retry_label(e.retry_reason))]->Increment();
+    }
+    series->limiter_wait->Increment(std::chrono::duration<double>(e.limiter_wait).count());
+    series->concurrency_limit->Set(e.concurrency_limit);
+    series->in_flight->Set(e.in_flight);
+    if (e.carto_remaining) series->carto_remaining->Set(static_cast<double>(*e.carto_remaining));
+  };
+}
+
+// Opens the store and the per-source HTTP clients; the pieces both `serve` and `run` need.
+int open_core(App::State& s) {
+  std::error_code ec;
+  auto dir = std::filesystem::path(s.config.store.path).parent_path();
+  if (!dir.empty()) std::filesystem::create_directories(dir, ec);
+  auto wo = store::writer_options(s.config.store);
+  auto* metrics = s.metrics.get();
+  auto writer = store::Writer::start(wo, [metrics](const store::CommitReport& report) {
+    if (metrics) metrics->store().queue_bytes->Set(static_cast<double>(report.queued_bytes));
+  });
+  if (!writer) {
+    spdlog::error("cannot open the store {}: {}", s.config.store.path, writer.error().what());
+    return to_int(ExitCode::cant_create);
+  }
+  s.writer = std::move(*writer);
+  if (auto n = s.writer->interrupted_at_startup(); n > 0) {
+    spdlog::warn("{} run(s) were cut short by a crash or kill; their jobs resume them at their next run", n);
+  }
+  s.bridge = std::make_unique<extract::WriterBridge>(*s.writer);
+  for (const auto& [name, source] : s.config.sources) {
+    auto fetcher = extract::SourceFetcher::create(s.ioc.get_executor(), source, telemetry_for(s, name));
+    if (!fetcher) {
+      spdlog::error("source {}: {}", name, fetcher.error().what());
+      return to_int(ExitCode::config);
+    }
+    s.fetchers[name] = std::move(*fetcher);
+  }
+  extract::JobRunnerOptions ro;
+  ro.config = &s.config;
+  ro.writer = s.bridge.get();
+  ro.database_path = s.config.store.path;
+  ro.fetcher = [&s](const std::string& source) -> extract::Fetcher* {
+    auto it = s.fetchers.find(source);
+    return it == s.fetchers.end() ? nullptr : it->second.get();
+  };
+  if (s.metrics) {
+    ro.events.items = [&s](const std::string& job, const char* outcome, std::int64_t n) {
+      if (auto* j = s.metrics->job(job))
+        j->items[static_cast<int>(item_outcome(outcome))]->Increment(static_cast<double>(n));
+    };
+    ro.events.tiles_pending = [&s](const std::string& job, std::int64_t pending) {
+      if (auto* j = s.metrics->job(job)) j->tiles_pending->Set(static_cast<double>(pending));
+    };
+  }
+  s.runner = std::make_unique<extract::JobRunner>(std::move(ro));
+  return to_int(ExitCode::ok);
+}
+
+asio::awaitable<sched::RunOutcome> run_job(App::State* s, sched::RunRequest request) {
+  const auto* job = s->config.find_job(request.job);
+  if (job == nullptr) co_return sched::RunOutcome::failed;
+  auto summary = co_await s->runner->run(*job, sched::to_string(request.trigger));
+  co_return to_outcome(summary.status);
+}
+
+void reload(App::State& s) {
+  sd_notify(0, "RELOADING=1\nSTATUS=reloading the configuration");
+  auto outcome = config::load_config_file(s.config_path);
+  if (!outcome.ok()) {
+    for (const auto& e : outcome.errors) {
+      spdlog::error("reload rejected, keeping the running config: {}", e.to_string());
+    }
+    sd_notify(0, "READY=1\nSTATUS=serving (reload rejected)");
+    return;
+  }
+  for (const auto& w : outcome.warnings) spdlog::warn("{}", w.to_string());
+  install_logging(log_setup_from(outcome.config.log));
+  auto& next = outcome.config;
+  // Jobs: unchanged keep running; changed get their new schedule at the next tick; removed drain.
+  std::size_t added = 0, changed = 0, removed = 0;
+  for (const auto& old : s.config.jobs) {
+    if (next.find_job(old.name) == nullptr && s.scheduler->remove_job(old.name)) ++removed;
+  }
+  for (const auto& job : next.jobs) {
+    auto schedule = sched::Schedule::compile(job.schedule, job.name);
+    if (!schedule) {
+      spdlog::error("job {}: {}", job.name, schedule.error().what());
+      continue;
+    }
+    if (s.config.find_job(job.name) == nullptr) {
+      s.metrics->ensure_job(job.name);
+      if (s.scheduler->add_job(job.name, *schedule)) ++added;
+    } else if (s.scheduler->set_schedule(job.name, *schedule)) {
+      ++changed;
+    }
+  }
+  if (next.sources.size() != s.config.sources.size() || next.store.path != s.config.store.path ||
+      next.server.listen != s.config.server.listen) {
+    spdlog::warn("sources, store and server changes take effect at the next restart");
+    next.sources = s.config.sources;
+    next.store = s.config.store;
+    next.server = s.config.server;
+  }
+  s.config = std::move(next);
+  spdlog::info("configuration reloaded from {}: {} jobs ({} added, {} rescheduled, {} removed)",
+               s.config_path, s.config.jobs.size(), added, changed, removed);
+  sd_notify(0, "READY=1\nSTATUS=serving");
+}
+
+asio::awaitable<void> shutdown(App::State* s) {
+  s->stopping = true;
+  sd_notify(0, "STOPPING=1\nSTATUS=draining runs");
+  spdlog::info("stopping: draining runs for up to {}s", s->config.server.shutdown_timeout.count() / 1000.0);
+  if (s->scheduler) {
+    auto report = co_await s->scheduler->stop(s->config.server.shutdown_timeout);
+    spdlog::info("runs drained: {} finished, {} cancelled, {} abandoned", report.drained, report.cancelled,
+                 report.abandoned);
+  }
+  if (s->admin) s->admin->stop();
+  for (auto& [name, f] : s->fetchers) f->client().close_idle();
+  if (s->scheduler) {
+    s->ioc.stop();
+  } else {
+    // `run`: the foreground runs end cancelled (resumable) and their completion stops the loop.
+    s->run_cancel.emit(asio::cancellation_type::terminal);
+  }
+}
+
+// TERM/INT drain then stop (a second one exits at once); HUP reloads; USR1 reopens the log file.
+void add_signals(App::State& s) {
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) s.signals.add(sig);
+}
+
+asio::awaitable<void> signal_loop(App::State* s) {
+  for (;;) {
+    auto [ec, sig] = co_await s->signals.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+    if (sig == SIGHUP) {
+      if (s->scheduler) reload(*s);
+    } else if (sig == SIGUSR1) {
+      reopen_log_file();
+      spdlog::info("log file reopened");
+    } else if (++s->signals_seen == 1) {
+      spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+      asio::co_spawn(s->ioc, shutdown(s), asio::detached);
+    } else {
+      // The store commits what it has when the writer stops; SQLite's WAL keeps the rest consistent.
+      spdlog::warn("second signal: exiting now");
+      if (s->writer) s->writer->stop();
+      std::_Exit(to_int(ExitCode::ok));
+    }
+  }
+}
+
+// WATCHDOG=1 at half of WATCHDOG_USEC, from the event loop: a stuck loop stops the pings.
+asio::awaitable<void> watchdog(App::State* s, std::chrono::microseconds interval) {
+  asio::steady_timer timer(s->ioc);
+  while (!s->ioc.stopped()) {
+    sd_notify(0, "WATCHDOG=1");
+    timer.expires_after(interval / 2);
+    auto [ec] = co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec) co_return;
+  }
+}
+
+}  // namespace
 
 App::App(config::Config config, std::string config_path) : state_(std::make_unique<State>()) {
   state_->config = std::move(config);
   state_->config_path = std::move(config_path);
 }
 
-App::~App() = default;
-
-namespace {
-
-void reload(App::State& s) {
-  sd_notify(0, "RELOADING=1");
-  auto outcome = config::load_config_file(s.config_path);
-  if (!outcome.ok()) {
-    for (const auto& e : outcome.errors)
-      spdlog::error("reload rejected, keeping the running config: {}", e.to_string());
-  } else {
-    for (const auto& w : outcome.warnings) spdlog::warn("{}", w.to_string());
-    install_logging(log_setup_from(outcome.config.log));
-    s.config = std::move(outcome.config);
-    spdlog::info("configuration reloaded from {} ({} jobs)", s.config_path, s.config.jobs.size());
-  }
-  sd_notify(0, "READY=1");
+App::~App() {
+  if (state_->writer) state_->writer->stop();
 }
-
-// One coroutine owns the signals: TERM/INT stop, HUP reloads the config, USR1 reopens the log.
-asio::awaitable<void> signal_loop(App::State* s) {
-  asio::signal_set signals(s->ioc, SIGINT, SIGTERM, SIGHUP);
-  signals.add(SIGUSR1);
-  for (;;) {
-    auto [ec, sig] = co_await signals.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
-    if (sig == SIGHUP) {
-      reload(*s);
-    } else if (sig == SIGUSR1) {
-      reopen_log_file();
-      spdlog::info("log file reopened");
-    } else {
-      spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-      s->stopping = true;
-      sd_notify(0, "STOPPING=1");
-      s->ioc.stop();
-      co_return;
-    }
-  }
-}
-
-}  // namespace
 
 int App::serve() {
   auto& s = *state_;
-  spdlog::info("cartopull {} serving {} ({} sources, {} jobs)", kVersion, s.config_path,
-               s.config.sources.size(), s.config.jobs.size());
+  add_signals(s);
+  s.metrics = std::make_unique<metrics::Metrics>(catalogue_of(s.config));
+  if (int rc = open_core(s); rc != 0) return rc;
+
+  s.scheduler = std::make_unique<sched::Scheduler>(
+      s.ioc.get_executor(), s.clock, [&s](sched::RunRequest r) { return run_job(&s, std::move(r)); },
+      metrics::scheduler_hooks(*s.metrics));
+  for (const auto& job : s.config.jobs) {
+    auto schedule = sched::Schedule::compile(job.schedule, job.name);
+    if (!schedule) {
+      spdlog::error("job {}: {}", job.name, schedule.error().what());
+      return to_int(ExitCode::config);
+    }
+    s.scheduler->add_job(job.name, *schedule, history_of(s.config.store.path, job.name));
+  }
+
+  http::AdminHandlers h;
+  h.metrics = [&s] {
+    std::error_code ec;
+    auto size = std::filesystem::file_size(s.config.store.path, ec);
+    if (!ec) s.metrics->store().database_size->Set(static_cast<double>(size));
+    return s.metrics->serialize();
+  };
+  h.ready = [&s] { return s.ready && !s.stopping; };
+  h.jobs = [&s] { return http::AdminResponse{200, sched::jobs_json(s.scheduler->status())}; };
+  h.runs = [&s](std::string job, std::size_t limit) {
+    return http::AdminResponse{200, runs_json(s.config.store.path, job, limit)};
+  };
+  h.trigger = [&s](std::string job) {
+    auto r = s.scheduler->trigger(job);
+    return http::AdminResponse{sched::trigger_http_status(r), sched::trigger_json(job, r)};
+  };
+  http::AdminServerOptions ao;
+  ao.listen = s.config.server.listen;
+  ao.bearer_token = s.config.server.bearer_token;
+  ao.max_connections = s.config.server.max_connections;
+  auto admin = http::AdminServer::create(s.ioc.get_executor(), ao, h);
+  if (!admin) {
+    spdlog::error("cannot listen on {}: {}", s.config.server.listen, admin.error().what());
+    return to_int(ExitCode::unavailable);
+  }
+  s.admin = std::move(*admin);
+  s.admin->start();
+  auto ep = s.admin->local_endpoint();
+
   asio::co_spawn(s.ioc, signal_loop(&s), asio::detached);
-  sd_notify(0, "READY=1\nSTATUS=idle");
+  std::uint64_t watchdog_usec = 0;
+  if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+    asio::co_spawn(s.ioc, watchdog(&s, std::chrono::microseconds(watchdog_usec)), asio::detached);
+  }
+  s.scheduler->start();
+  s.ready = true;
+  spdlog::info("cartopull {} serving {} ({} sources, {} jobs); metrics on http://{}:{}/metrics", kVersion,
+               s.config_path, s.config.sources.size(), s.config.jobs.size(), ep.address().to_string(),
+               ep.port());
+  sd_notify(0, "READY=1\nSTATUS=serving");
   s.ioc.run();
+  s.writer->stop();
   spdlog::info("stopped");
   return to_int(ExitCode::ok);
 }
@@ -94,8 +361,31 @@ int App::run_jobs(const std::vector<std::string>& names) {
       return to_int(ExitCode::usage);
     }
   }
-  spdlog::error("running jobs needs the extraction engine, which this build does not have yet");
-  return to_int(ExitCode::unavailable);
+  add_signals(s);
+  if (int rc = open_core(s); rc != 0) return rc;
+  bool all_ok = true;
+  auto body = [](App::State* st, std::vector<std::string> jobs, bool* ok) -> asio::awaitable<void> {
+    for (const auto& name : jobs) {
+      auto summary = co_await st->runner->run(*st->config.find_job(name), "manual");
+      std::cout << extract::format_summary(summary) << std::flush;
+      if (summary.status != store::RunStatus::ok) *ok = false;
+    }
+  };
+  asio::co_spawn(s.ioc, body(&s, names, &all_ok),
+                 asio::bind_cancellation_slot(s.run_cancel.slot(), [&s](std::exception_ptr e) {
+                   if (e) {
+                     try {
+                       std::rethrow_exception(e);
+                     } catch (const std::exception& ex) {
+                       spdlog::error("run aborted: {}", ex.what());
+                     }
+                   }
+                   s.ioc.stop();
+                 }));
+  asio::co_spawn(s.ioc, signal_loop(&s), asio::detached);
+  s.ioc.run();
+  s.writer->stop();
+  return all_ok ? to_int(ExitCode::ok) : to_int(ExitCode::failure);
 }
 
 }  // namespace cartopull::app

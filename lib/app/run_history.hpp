@@ -1,0 +1,19 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "sched/planner.hpp"
+
+namespace cartopull::app {
+
+// Reads of the run ledger for the daemon, on their own read-only connection (they never block the
+// writer). A missing or unreadable database reads as "no history".
+
+// The last run of a job, so that a tick missed while the daemon was down runs once at startup.
+sched::JobHistory history_of(const std::string& database, const std::string& job);
+
+// GET /api/runs: the newest runs (of `job`, or of every job when empty), newest first, as JSON.
+std::string runs_json(const std::string& database, const std::string& job, std::size_t limit);
+
+}  // namespace cartopull::app
