@@ -1,6 +1,7 @@
 #include "app/run_history.hpp"
 
 #include <boost/json.hpp>
+#include <cctype>
 #include <charconv>
 #include <filesystem>
 
@@ -60,15 +61,19 @@ std::string runs_json(const std::string& database, const std::string& job, std::
       for (const auto& row : table->rows) {
         boost::json::object r;
         for (std::size_t c = 0; c < row.size() && c < table->header.size(); ++c) {
+          // Report headers ("LAST RUN") become JSON keys ("last_run").
+          std::string key = table->header[c];
+          for (auto& ch : key)
+            ch = ch == ' ' ? '_' : static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
           const auto& cell = row[c];
           std::int64_t n = 0;
           auto [end, ec] = std::from_chars(cell.data(), cell.data() + cell.size(), n);
           if (cell == "-") {
-            r[table->header[c]] = nullptr;
+            r[key] = nullptr;
           } else if (ec == std::errc() && end == cell.data() + cell.size()) {
-            r[table->header[c]] = n;
+            r[key] = n;
           } else {
-            r[table->header[c]] = cell;
+            r[key] = cell;
           }
         }
         runs.push_back(std::move(r));

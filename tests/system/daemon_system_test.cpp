@@ -1,0 +1,197 @@
+// The whole daemon: `cartopull serve` spawned against the fake-carto binary with a temp config and
+// database, observed through its admin API, /metrics, sd_notify messages, database and exit status.
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <regex>
+#include <thread>
+
+#include "support/child_process.hpp"
+#include "support/fake_carto/sync_client.hpp"
+
+using cartopull::testing::ChildProcess;
+using cartopull::testing::read_file;
+using cartopull::testing::TempDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::string kDaemon = std::string(CARTOPULL_BINARY_DIR) + "/daemon/cartopull";
+const std::string kFake = std::string(CARTOPULL_BINARY_DIR) + "/tests/fake-carto";
+constexpr const char* kKey = "Daemon-Test-Key-9f3e";
+
+// A datagram socket standing in for systemd's NOTIFY_SOCKET.
+class NotifySocket {
+ public:
+  explicit NotifySocket(const std::string& path) : path_(path) {
+    fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::snprintf(addr.sun_path, sizeof(addr.sun_path), "%s", path.c_str());
+    EXPECT_EQ(::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  }
+  ~NotifySocket() { ::close(fd_); }
+  // Every message received until one contains `text` or `limit` passes.
+  bool wait_for(const std::string& text, std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (all_.find(text) != std::string::npos) return true;
+      pollfd p{fd_, POLLIN, 0};
+      if (::poll(&p, 1, 20) == 1) {
+        char buf[4096];
+        auto n = ::recv(fd_, buf, sizeof(buf), 0);
+        if (n > 0) all_.append(buf, static_cast<std::size_t>(n)).push_back('\n');
+      }
+    }
+    return all_.find(text) != std::string::npos;
+  }
+  const std::string& all() const { return all_; }
+
+ private:
+  std::string path_;
+  int fd_ = -1;
+  std::string all_;
+};
+
+class Daemon : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    fake_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+        kFake, "--port", "0", "--port-file", dir_.file("fake.port"), "--seed-api-key", kKey});
+    for (int i = 0; i < 500 && read_file(dir_.file("fake.port")).empty(); ++i)
+      std::this_thread::sleep_for(10ms);
+    fake_port_ = std::stoi(read_file(dir_.file("fake.port")));
+  }
+
+  std::string config(const std::string& schedule = "{}") {
+    return "store: {path: " + dir_.file("state/c.db") +
+           "}\n"
+           "server: {listen: \"127.0.0.1:0\", shutdown_timeout: 5s}\n"
+           "defaults: {rate_limits: {tile: {rate: 1000, burst: 100}, anonymous: {rate: 100, burst: 10}}}\n"
+           "sources:\n"
+           "  s: {shape: seed, base_url: \"http://127.0.0.1:" +
+           std::to_string(fake_port_) +
+           "/v1/\", api_key: \"${CARTO_API_KEY}\"}\n"
+           "jobs:\n"
+           "  - name: pyramid\n"
+           "    source: s\n"
+           "    schedule: " +
+           schedule +
+           "\n"
+           "    resources:\n"
+           "      - {name: layergroup, kind: layergroup, data_selector: /layergroupid}\n"
+           "      - {name: tiles, kind: tiles, tiles: {min_zoom: 0, max_zoom: 3}}\n";
+  }
+
+  // Starts the daemon and reads its admin port from the "serving" log line.
+  std::unique_ptr<ChildProcess> start(const std::string& config_text,
+                                      std::map<std::string, std::string> env = {}) {
+    auto path = dir_.write("c.yaml", config_text);
+    env["CARTO_API_KEY"] = kKey;
+    env["JOURNAL_STREAM"] = "";
+    auto p = std::make_unique<ChildProcess>(std::vector<std::string>{kDaemon, "serve", "-c", path}, env);
+    EXPECT_TRUE(p->wait_for_stderr("/metrics", 20s)) << p->err();
+    std::smatch m;
+    auto err = p->err();
+    static const std::regex kPort(R"(metrics on http://127\.0\.0\.1:(\d+)/metrics)");
+    if (std::regex_search(err, m, kPort)) admin_port_ = static_cast<std::uint16_t>(std::stoi(m[1].str()));
+    EXPECT_NE(admin_port_, 0) << err;
+    return p;
+  }
+
+  cartopull::fake::SyncReply get(const std::string& target) {
+    cartopull::fake::SyncClient c(admin_port_);
+    return c.get(target);
+  }
+
+  // Polls /api/runs until the newest run of the job has finished.
+  boost::json::object wait_for_run(std::chrono::milliseconds limit) {
+    auto deadline = std::chrono::steady_clock::now() + limit;
+    while (std::chrono::steady_clock::now() < deadline) {
+      auto reply = get("/api/runs?job=pyramid&limit=1");
+      if (reply.status == 200) {
+        auto runs = boost::json::parse(reply.body).at("runs").as_array();
+        if (!runs.empty() && runs[0].at("status").as_string() != "running") return runs[0].as_object();
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return {};
+  }
+
+  TempDir dir_;
+  std::unique_ptr<ChildProcess> fake_;
+  int fake_port_ = 0;
+  std::uint16_t admin_port_ = 0;
+};
+
+TEST_F(Daemon, a_job_triggered_through_the_api_lands_rows_and_metrics) {
+  auto daemon = start(config());
+  EXPECT_EQ(get("/healthz").status, 200);
+  EXPECT_EQ(get("/readyz").status, 200);
+  cartopull::fake::SyncClient admin(admin_port_);
+  auto trigger = admin.request("POST", "/api/jobs/pyramid/run");
+  EXPECT_EQ(trigger.status, 202) << trigger.body;
+  auto run = wait_for_run(30s);
+  ASSERT_FALSE(run.empty()) << daemon->err();
+  EXPECT_EQ(run.at("status").as_string(), "ok");
+  EXPECT_EQ(run.at("fetched").as_int64(), 1 + 85);
+
+  auto metrics = get("/metrics").body;
+  EXPECT_NE(metrics.find("cartopull_extract_items_total{job=\"pyramid\",outcome=\"fetched\"} 86"),
+            std::string::npos)
+      << metrics.substr(0, 2000);
+  EXPECT_NE(metrics.find("cartopull_job_runs_total{job=\"pyramid\",outcome=\"succeeded\"} 1"),
+            std::string::npos);
+  EXPECT_EQ(metrics.find(kKey), std::string::npos);
+
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait(20s), std::optional<int>(0)) << daemon->err();
+  EXPECT_EQ(daemon->err().find(kKey), std::string::npos);
+  auto db = dir_.file("state/c.db");
+  cartopull::testing::RunResult count = cartopull::testing::run_program(
+      {"/usr/bin/sqlite3", db, "SELECT count(*) FROM tiles; PRAGMA integrity_check;"});
+  EXPECT_EQ(count.out, "85\nok\n") << count.err;
+}
+
+TEST_F(Daemon, notifies_systemd_ready_watchdog_and_stopping) {
+  NotifySocket notify(dir_.file("notify.sock"));
+  auto daemon = start(config(), {{"NOTIFY_SOCKET", dir_.file("notify.sock")}, {"WATCHDOG_USEC", "200000"}});
+  EXPECT_TRUE(notify.wait_for("READY=1", 10s)) << notify.all();
+  EXPECT_TRUE(notify.wait_for("WATCHDOG=1", 5s)) << notify.all();
+  daemon->signal(SIGHUP);
+  EXPECT_TRUE(notify.wait_for("RELOADING=1", 10s)) << notify.all();
+  daemon->signal(SIGTERM);
+  EXPECT_TRUE(notify.wait_for("STOPPING=1", 10s)) << notify.all();
+  EXPECT_EQ(daemon->wait(20s), std::optional<int>(0)) << daemon->err();
+}
+
+TEST_F(Daemon, run_at_start_runs_once_and_a_second_signal_exits_at_once) {
+  auto daemon = start(config("{every: 1h, run_at_start: true}"));
+  auto run = wait_for_run(30s);
+  ASSERT_FALSE(run.empty()) << daemon->err();
+  EXPECT_EQ(run.at("trigger").as_string(), "at_start");
+  daemon->signal(SIGTERM);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(10s), std::optional<int>(0)) << daemon->err();
+  auto check = cartopull::testing::run_program(
+      {"/usr/bin/sqlite3", dir_.file("state/c.db"), "PRAGMA integrity_check;"});
+  EXPECT_EQ(check.out, "ok\n");
+}
+
+TEST_F(Daemon, metrics_output_passes_promtool) {
+  auto daemon = start(config());
+  auto metrics = get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  auto file = dir_.write("metrics.txt", metrics.body);
+  auto lint = cartopull::testing::run_program({"/bin/sh", "-c", "promtool check metrics < " + file});
+  EXPECT_EQ(lint.status, 0) << lint.out << lint.err;
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(20s), std::optional<int>(0));
+}
+
+}  // namespace
