@@ -7,6 +7,7 @@
 
 #include "app/app.hpp"
 #include "app/logging.hpp"
+#include "app/store_commands.hpp"
 #include "config/config_loader.hpp"
 #include "core/exit_code.hpp"
 #include "core/version.hpp"
@@ -28,6 +29,15 @@ constexpr CommandInfo kCommands[] = {
     {Command::run, "run", "cartopull run [-c FILE] JOB...",
      "Run the named jobs once in the foreground and exit: 0 when every run is ok, 1 otherwise,\n"
      "64 for an unknown job."},
+    {Command::runs, "runs", "cartopull runs [-c FILE] [JOB]",
+     "List the newest runs (of JOB, or of every job) from the run ledger: status, counts per\n"
+     "outcome, bytes, resumes and the first error."},
+    {Command::status, "status", "cartopull status [-c FILE]",
+     "Show each job's last run, whether an interrupted run will be resumed, dead letters, the\n"
+     "store's figures and the tilesets."},
+    {Command::export_tiles, "export", "cartopull export [-c FILE] mbtiles TILESET FILE",
+     "Write a tileset (a key listed by `status`, job/resource/format) as a standalone MBTiles 1.3\n"
+     "file, atomically (a temporary name, then a rename)."},
     {Command::check_config, "check-config", "cartopull check-config [FILE]",
      "Load and validate a configuration (FILE, else -c, else the default) and exit: 0 when it is\n"
      "valid, 78 with one line per problem (file:line:column: key: message) when it is not."},
@@ -134,7 +144,16 @@ result<CliArgs> parse_cli(const std::vector<std::string_view>& args, std::option
       if (out.positional.size() > 1) return usage("check-config takes at most one FILE");
       if (out.positional.size() == 1) out.config_path = out.positional.front();
       break;
+    case Command::runs:
+      if (out.positional.size() > 1) return usage("runs takes at most one JOB");
+      break;
+    case Command::export_tiles:
+      if (out.positional.size() != 3 || out.positional[0] != "mbtiles") {
+        return usage("usage: cartopull export mbtiles TILESET FILE");
+      }
+      break;
     case Command::serve:
+    case Command::status:
     case Command::version:
       if (!out.positional.empty()) return usage("unexpected argument '" + out.positional.front() + "'");
       break;
@@ -193,6 +212,14 @@ int run_cli(int argc, char** argv) {
     return to_int(ExitCode::cant_create);
   }
   for (const auto& w : outcome.warnings) spdlog::warn("{}", w.to_string());
+
+  switch (cli.command) {
+    case Command::runs:
+      return print_runs(cfg, cli.positional.empty() ? std::nullopt : std::optional(cli.positional[0]), 20);
+    case Command::status: return print_status(cfg);
+    case Command::export_tiles: return export_mbtiles(cfg, cli.positional[1], cli.positional[2]);
+    default: break;
+  }
 
   App app(std::move(cfg), cli.config_path);
   if (cli.command == Command::serve) return app.serve();

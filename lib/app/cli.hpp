@@ -9,7 +9,7 @@
 
 namespace cartopull::app {
 
-enum class Command { serve, run, check_config, version, help };
+enum class Command { serve, run, runs, status, export_tiles, check_config, version, help };
 
 // A parsed command line: `cartopull [OPTIONS] COMMAND [ARGS]`; options may also follow COMMAND.
 struct CliArgs {

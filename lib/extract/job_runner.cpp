@@ -617,8 +617,8 @@ asio::awaitable<RunSummary> Run::execute(std::string trigger) {
     // Every item was tried again in this run: dead letters that did not fail again are resolved.
     auto failed_items = failed_items_;
     auto job = job_.name;
-    std::function<result<void>(store::WriteContext&)> resolve = [failed_items,
-                                                              job](store::WriteContext& c) -> result<void> {
+    std::function<result<void>(store::WriteContext&)> resolve =
+        [failed_items, job](store::WriteContext& c) -> result<void> {
       auto letters = c.dead.list(job);
       if (!letters) return letters.error();
       for (const auto& l : *letters) {

@@ -194,4 +194,34 @@ TEST_F(Daemon, metrics_output_passes_promtool) {
   EXPECT_EQ(daemon->wait(20s), std::optional<int>(0));
 }
 
+TEST_F(Daemon, run_in_the_foreground_then_runs_status_and_an_mbtiles_export) {
+  auto path = dir_.write("c.yaml", config());
+  std::map<std::string, std::string> env{{"CARTO_API_KEY", kKey}};
+  auto run = cartopull::testing::run_program({kDaemon, "run", "-c", path, "pyramid"}, env);
+  ASSERT_EQ(run.status, 0) << run.out << run.err;
+  EXPECT_NE(run.out.find("job pyramid run 1: ok"), std::string::npos) << run.out;
+  EXPECT_TRUE(std::regex_search(run.out, std::regex(R"(fetched +86\n)"))) << run.out;
+
+  auto runs = cartopull::testing::run_program({kDaemon, "runs", "-c", path}, env);
+  EXPECT_EQ(runs.status, 0) << runs.err;
+  EXPECT_NE(runs.out.find("pyramid"), std::string::npos) << runs.out;
+  auto status = cartopull::testing::run_program({kDaemon, "status", "-c", path}, env);
+  EXPECT_EQ(status.status, 0) << status.err;
+  EXPECT_NE(status.out.find("pyramid/tiles/png"), std::string::npos) << status.out;
+
+  auto out = dir_.file("pyramid.mbtiles");
+  auto ex = cartopull::testing::run_program(
+      {kDaemon, "export", "-c", path, "mbtiles", "pyramid/tiles/png", out}, env);
+  ASSERT_EQ(ex.status, 0) << ex.err;
+  // MBTiles rows are TMS: tile 1/0/0 (XYZ, north-west) is stored at tile_row 1.
+  auto check = cartopull::testing::run_program(
+      {"/usr/bin/sqlite3", out,
+       "SELECT count(*) FROM tiles; SELECT value FROM metadata WHERE name = 'format';"
+       "SELECT count(*) FROM tiles WHERE zoom_level = 1 AND tile_column = 0 AND tile_row = 1;"});
+  EXPECT_EQ(check.out, "85\npng\n1\n") << check.err;
+  auto missing =
+      cartopull::testing::run_program({kDaemon, "export", "-c", path, "mbtiles", "nope", out}, env);
+  EXPECT_EQ(missing.status, 64);
+}
+
 }  // namespace

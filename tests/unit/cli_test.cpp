@@ -21,6 +21,21 @@ TEST(Cli, parses_each_command) {
   EXPECT_EQ(run->positional, (std::vector<std::string>{"a", "b"}));
 }
 
+TEST(Cli, parses_the_store_commands) {
+  EXPECT_EQ(parse({"status"})->command, Command::status);
+  auto runs = parse({"runs", "tiles-job"});
+  ASSERT_TRUE(runs);
+  EXPECT_EQ(runs->command, Command::runs);
+  EXPECT_EQ(runs->positional, (std::vector<std::string>{"tiles-job"}));
+  auto ex = parse({"export", "mbtiles", "j/tiles/png", "/tmp/out.mbtiles"});
+  ASSERT_TRUE(ex);
+  EXPECT_EQ(ex->command, Command::export_tiles);
+  EXPECT_FALSE(parse({"export", "geojson", "a", "b"}));
+  EXPECT_FALSE(parse({"export", "mbtiles", "a"}));
+  EXPECT_FALSE(parse({"runs", "a", "b"}));
+  EXPECT_FALSE(parse({"status", "x"}));
+}
+
 TEST(Cli, config_path_comes_from_flag_then_env_then_default) {
   EXPECT_EQ(parse({"serve"})->config_path, "/etc/cartopull/cartopull.yaml");
   EXPECT_EQ(parse({"serve"}, "/env.yaml")->config_path, "/env.yaml");
