@@ -636,7 +636,8 @@ asio::awaitable<RunSummary> Run::execute(std::string trigger) {
   auto error = first_error_;
   std::function<result<void>(store::WriteContext&)> finish = [&](store::WriteContext& c) -> result<void> {
     if (auto a = c.ledger.add_counts(run_, counts); !a) return a.error();
-    return c.ledger.finish_run(run_, status, std::chrono::system_clock::now(), error);
+    return c.ledger.finish_run(run_, status, std::chrono::system_clock::now(),
+                               error.empty() ? std::nullopt : std::optional<std::string>(error));
   };
   auto finished = co_await o_.writer->call(std::move(finish));
   summary.status = finished ? status : store::RunStatus::failed;

@@ -140,6 +140,7 @@ TEST_F(Daemon, a_job_triggered_through_the_api_lands_rows_and_metrics) {
   ASSERT_FALSE(run.empty()) << daemon->err();
   EXPECT_EQ(run.at("status").as_string(), "ok");
   EXPECT_EQ(run.at("fetched").as_int64(), 1 + 85);
+  EXPECT_TRUE(run.at("error").is_null()) << run.at("error");
 
   auto metrics = get("/metrics").body;
   EXPECT_NE(metrics.find("cartopull_extract_items_total{job=\"pyramid\",outcome=\"fetched\"} 86"),
