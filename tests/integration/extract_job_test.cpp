@@ -274,7 +274,7 @@ TEST_F(Extraction, failures_over_the_threshold_fail_the_run_and_the_next_run_cle
   EXPECT_EQ(count("SELECT count(*) FROM dead_letters"), 0);
 }
 
-TEST_F(Extraction, no_api_key_reaches_the_database) {
+TEST_F(Extraction, named_map_flows_work_and_no_api_key_reaches_the_database) {
   auto c = config(R"(  - name: seed
     source: seed
     resources:
@@ -286,11 +286,23 @@ TEST_F(Extraction, no_api_key_reaches_the_database) {
     resources:
       - {name: templates, kind: named_templates}
       - {name: tpl, kind: named_template, template_id: demo_open}
-      - {name: inst, kind: named_map, template_id: demo_open}
+      - {name: inst, kind: named_map, template_id: demo_open, template_params: {color: blue}}
+      - {name: inst-tiles, kind: tiles, parent: inst, tiles: {min_zoom: 0, max_zoom: 1, formats: [png, grid.json], layer: "0"}}
+      - {name: tpl-tiles, kind: named_tiles, template_id: demo_open, tiles: {min_zoom: 0, max_zoom: 1, scale: 2}}
+      - {name: tpl-static, kind: static_named, template_id: demo_open, static: {bbox: [-10, 35, 5, 44], width: 200, height: 100}}
 )");
   EXPECT_EQ(run(c, "seed").status, store::RunStatus::ok);
   auto named = run(c, "named");
   EXPECT_EQ(named.status, store::RunStatus::ok) << named.error;
+  // Named maps: the list, the definition, an instance whose token feeds layer-filtered tiles (PNG and
+  // UTFGrid), @2x tiles straight from the template and a static image of it.
+  EXPECT_EQ(named.counts.failed, 0);
+  EXPECT_EQ(named.counts.fetched + named.counts.empty, 3 + 5 * 2 + 5 + 1);
+  EXPECT_EQ(count("SELECT count(*) FROM tilesets WHERE key IN ('named/inst-tiles/png', "
+                  "'named/inst-tiles/grid.json', 'named/tpl-tiles/png@2x')"),
+            3);
+  EXPECT_EQ(count("SELECT count(*) FROM images WHERE resource = 'tpl-static'"), 1);
+  EXPECT_EQ(fake_.count("named_tile", 200), 5u);
   for (const auto& suffix : {"", "-wal"}) {
     std::ifstream in(dir_.file("c.db") + suffix, std::ios::binary);
     std::stringstream bytes;
