@@ -225,4 +225,50 @@ TEST_F(Daemon, run_in_the_foreground_then_runs_status_and_an_mbtiles_export) {
   EXPECT_EQ(missing.status, 64);
 }
 
+TEST(DaemonResume, a_run_killed_mid_pyramid_is_resumed_without_refetching_stored_tiles) {
+  TempDir dir;
+  // Every tile takes 20 ms (two at a time), so the kill lands in the middle of the 341-tile pyramid.
+  ChildProcess fake({kFake, "--port", "0", "--port-file", dir.file("fake.port"), "--seed-api-key", kKey,
+                     "--fault", "seed_tile:latency_ms=20"});
+  for (int i = 0; i < 500 && read_file(dir.file("fake.port")).empty(); ++i) std::this_thread::sleep_for(10ms);
+  auto port_text = read_file(dir.file("fake.port"));
+  ASSERT_FALSE(port_text.empty());
+  auto port = std::to_string(std::stoi(port_text));
+  auto path = dir.write(
+      "c.yaml", "store: {path: " + dir.file("c.db") +
+                    "}\n"
+                    "defaults: {concurrency: {max: 2}, rate_limits: {tile: {rate: 10000, burst: 100}}}\n"
+                    "sources: {s: {shape: seed, base_url: \"http://127.0.0.1:" +
+                    port +
+                    "/v1/\", api_key: \"${CARTO_API_KEY}\"}}\n"
+                    "jobs: [{name: pyramid, source: s, resources: [{name: tiles, kind: tiles, "
+                    "tiles: {min_zoom: 0, max_zoom: 4}}]}]\n");
+  std::map<std::string, std::string> env{{"CARTO_API_KEY", kKey}, {"JOURNAL_STREAM", ""}};
+  auto tiles = [&] {
+    auto r = cartopull::testing::run_program(
+        {"/usr/bin/sqlite3", dir.file("c.db"), "SELECT count(*) FROM tiles;"});
+    return r.out.empty() ? 0 : std::stoi(r.out);
+  };
+  {
+    ChildProcess first({kDaemon, "run", "-c", path, "pyramid"}, env);
+    for (int i = 0; i < 2000 && tiles() < 50; ++i) std::this_thread::sleep_for(5ms);
+    first.signal(SIGKILL);
+    ASSERT_EQ(first.wait(10s), std::optional<int>(128 + SIGKILL));
+  }
+  int stored = tiles();
+  ASSERT_GE(stored, 50);
+  ASSERT_LT(stored, 341) << "the kill came too late to test a resume";
+
+  auto second = cartopull::testing::run_program({kDaemon, "run", "-c", path, "pyramid"}, env);
+  EXPECT_EQ(second.status, 0) << second.out << second.err;
+  EXPECT_NE(second.out.find("job pyramid run 1 (resumed): ok"), std::string::npos) << second.out;
+  EXPECT_NE(second.err.find("resuming, " + std::to_string(stored) + " tiles already stored"),
+            std::string::npos)
+      << second.err;
+  EXPECT_EQ(tiles(), 341);
+  auto check = cartopull::testing::run_program(
+      {"/usr/bin/sqlite3", dir.file("c.db"), "PRAGMA integrity_check; SELECT status, resumes FROM runs;"});
+  EXPECT_EQ(check.out, "ok\nok|1\n");
+}
+
 }  // namespace
