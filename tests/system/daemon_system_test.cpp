@@ -7,6 +7,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/json.hpp>
 #include <regex>
 #include <thread>
@@ -223,6 +228,72 @@ TEST_F(Daemon, run_in_the_foreground_then_runs_status_and_an_mbtiles_export) {
   auto missing =
       cartopull::testing::run_program({kDaemon, "export", "-c", path, "mbtiles", "nope", out}, env);
   EXPECT_EQ(missing.status, 64);
+}
+
+TEST_F(Daemon, admin_floods_and_a_slowloris_never_stall_a_running_pyramid) {
+  auto daemon = start(config());
+  // A slowloris trickles one header byte every 100 ms; the server must cut it at its header deadline.
+  std::atomic<bool> slowloris_cut{false};
+  std::thread slowloris([this, &slowloris_cut] {
+    boost::asio::io_context io;
+    boost::asio::ip::tcp::socket sock(io);
+    boost::system::error_code ec;
+    sock.connect({boost::asio::ip::make_address("127.0.0.1"), admin_port_}, ec);
+    std::string header = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+    boost::asio::write(sock, boost::asio::buffer(header), ec);
+    for (int i = 0; i < 150 && !ec; ++i) {
+      boost::asio::write(sock, boost::asio::buffer("a", 1), ec);
+      std::this_thread::sleep_for(100ms);
+    }
+    slowloris_cut = static_cast<bool>(ec);
+  });
+  cartopull::fake::SyncClient admin(admin_port_);
+  ASSERT_EQ(admin.request("POST", "/api/jobs/pyramid/run").status, 202);
+  // 200 clients at once against a connection cap of 64, while the pyramid runs.
+  std::vector<std::thread> clients;
+  std::atomic<int> served{0};
+  for (int i = 0; i < 200; ++i) {
+    clients.emplace_back([this, &served] {
+      cartopull::fake::SyncClient c(admin_port_);
+      if (c.get("/healthz").status == 200) ++served;
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(served.load(), 200);
+  auto run = wait_for_run(60s);
+  ASSERT_FALSE(run.empty()) << daemon->err();
+  EXPECT_EQ(run.at("status").as_string(), "ok");
+  EXPECT_EQ(run.at("fetched").as_int64(), 1 + 85);
+  slowloris.join();
+  EXPECT_TRUE(slowloris_cut.load()) << "the slowloris connection was never closed";
+  EXPECT_EQ(get("/healthz").status, 200);
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(20s), std::optional<int>(0)) << daemon->err();
+}
+
+TEST_F(Daemon, sighup_adds_reschedules_and_removes_jobs_and_keeps_the_old_config_when_invalid) {
+  auto daemon = start(config("{every: 1h}"));
+  auto jobs = [this] { return get("/api/jobs").body; };
+  EXPECT_NE(jobs().find("\"pyramid\""), std::string::npos);
+  // Changed schedule for pyramid, plus a new job.
+  auto changed =
+      config("{every: 2h}") + "  - {name: extra, source: s, resources: [{name: map, kind: map}]}\n";
+  dir_.write("c.yaml", changed);
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->wait_for_stderr("1 added, 1 rescheduled, 0 removed", 10s)) << daemon->err();
+  EXPECT_NE(jobs().find("\"extra\""), std::string::npos) << jobs();
+  // An invalid file is rejected whole: both jobs stay.
+  dir_.write("c.yaml", changed + "bogus_key: 1\n");
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->wait_for_stderr("reload rejected", 10s)) << daemon->err();
+  EXPECT_NE(jobs().find("\"extra\""), std::string::npos);
+  // Back to one job: extra is removed.
+  dir_.write("c.yaml", config("{every: 2h}"));
+  daemon->signal(SIGHUP);
+  ASSERT_TRUE(daemon->wait_for_stderr("0 added, 1 rescheduled, 1 removed", 10s)) << daemon->err();
+  EXPECT_EQ(jobs().find("\"extra\""), std::string::npos) << jobs();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(20s), std::optional<int>(0)) << daemon->err();
 }
 
 TEST(DaemonResume, a_run_killed_mid_pyramid_is_resumed_without_refetching_stored_tiles) {
