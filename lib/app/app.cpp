@@ -316,10 +316,10 @@ int App::serve() {
   };
   h.ready = [&s] { return s.ready && !s.stopping; };
   h.jobs = [&s] { return http::AdminResponse{200, sched::jobs_json(s.scheduler->status())}; };
-  h.runs = [&s](std::string job, std::size_t limit) {
+  h.runs = [&s](const std::string& job, std::size_t limit) {
     return http::AdminResponse{200, runs_json(s.config.store.path, job, limit)};
   };
-  h.trigger = [&s](std::string job) {
+  h.trigger = [&s](const std::string& job) {
     auto r = s.scheduler->trigger(job);
     return http::AdminResponse{sched::trigger_http_status(r), sched::trigger_json(job, r)};
   };
@@ -372,7 +372,7 @@ int App::run_jobs(const std::vector<std::string>& names) {
     }
   };
   asio::co_spawn(s.ioc, body(&s, names, &all_ok),
-                 asio::bind_cancellation_slot(s.run_cancel.slot(), [&s](std::exception_ptr e) {
+                 asio::bind_cancellation_slot(s.run_cancel.slot(), [&s](const std::exception_ptr& e) {
                    if (e) {
                      try {
                        std::rethrow_exception(e);

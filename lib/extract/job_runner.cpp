@@ -303,10 +303,11 @@ asio::awaitable<void> Pyramid::execute(std::size_t workers) {
   auto signals = std::make_unique<asio::cancellation_signal[]>(workers);
   running_ = workers;
   for (std::size_t i = 0; i < workers; ++i) {
-    asio::co_spawn(executor, worker(),
-                   asio::bind_cancellation_slot(signals[i].slot(), [this, &all_done](std::exception_ptr) {
-                     if (--running_ == 0) all_done.cancel();
-                   }));
+    asio::co_spawn(
+        executor, worker(),
+        asio::bind_cancellation_slot(signals[i].slot(), [this, &all_done](const std::exception_ptr&) {
+          if (--running_ == 0) all_done.cancel();
+        }));
   }
   bool cancelled = false;
   try {
