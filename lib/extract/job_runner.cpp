@@ -87,6 +87,9 @@ class Run {
   };
 
   asio::awaitable<bool> resource(const config::ResourceConfig& r);
+  // One request that must answer 200; any other outcome is recorded as the resource's failure.
+  asio::awaitable<std::optional<http::Response>> fetch_ok(const config::ResourceConfig& r,
+                                                          carto::Placeholders values);
   asio::awaitable<bool> json_resource(const config::ResourceConfig& r, carto::Placeholders values);
   asio::awaitable<bool> instantiate(const config::ResourceConfig& r, carto::Placeholders values);
   asio::awaitable<bool> static_image(const config::ResourceConfig& r, carto::Placeholders values);
@@ -152,16 +155,24 @@ asio::awaitable<result<http::Response>> Run::send(const config::ResourceConfig& 
   co_return co_await fetcher_.fetch(spec->group, std::move(request));
 }
 
-asio::awaitable<bool> Run::json_resource(const config::ResourceConfig& r, carto::Placeholders values) {
+asio::awaitable<std::optional<http::Response>> Run::fetch_ok(const config::ResourceConfig& r,
+                                                             carto::Placeholders values) {
   auto response = co_await send(r, values);
   if (!response) {
     co_await fail(r, r.name, response.error().what());
-    co_return false;
+    co_return std::nullopt;
   }
   if (response->status != 200) {
     co_await fail(r, r.name, status_reason(*response));
-    co_return false;
+    co_return std::nullopt;
   }
+  counts_.bytes += static_cast<std::int64_t>(response->body_bytes);
+  co_return std::move(*response);
+}
+
+asio::awaitable<bool> Run::json_resource(const config::ResourceConfig& r, carto::Placeholders values) {
+  auto response = co_await fetch_ok(r, std::move(values));
+  if (!response) co_return false;
   boost::system::error_code ec;
   auto doc = boost::json::parse(response->body, ec);
   if (ec) {
@@ -176,7 +187,6 @@ asio::awaitable<bool> Run::json_resource(const config::ResourceConfig& r, carto:
       co_return false;
     }
   }
-  counts_.bytes += static_cast<std::int64_t>(response->body_bytes);
   // Stored JSON never keeps a credential, even where CARTO echoes one in a URL.
   store::WriteOp op = store::ResourceWrite{
       store::ResourceSpec{job_.name, r.name, to_store(r.write_disposition), r.primary_key}, run_,
@@ -187,15 +197,8 @@ asio::awaitable<bool> Run::json_resource(const config::ResourceConfig& r, carto:
 }
 
 asio::awaitable<bool> Run::instantiate(const config::ResourceConfig& r, carto::Placeholders values) {
-  auto response = co_await send(r, values);
-  if (!response) {
-    co_await fail(r, r.name, response.error().what());
-    co_return false;
-  }
-  if (response->status != 200) {
-    co_await fail(r, r.name, status_reason(*response));
-    co_return false;
-  }
+  auto response = co_await fetch_ok(r, std::move(values));
+  if (!response) co_return false;
   auto lg =
       carto::parse_layergroup(response->body, r.data_selector.empty() ? "/layergroupid" : r.data_selector);
   if (!lg) {
@@ -210,7 +213,6 @@ asio::awaitable<bool> Run::instantiate(const config::ResourceConfig& r, carto::P
   std::string ids;
   for (const auto& id : lg->layer_ids) ids += (ids.empty() ? "" : ",") + id;
   out["layer_ids"] = ids;
-  counts_.bytes += static_cast<std::int64_t>(response->body_bytes);
   store::WriteOp op = store::ResourceWrite{
       store::ResourceSpec{job_.name, r.name, to_store(r.write_disposition), r.primary_key}, run_,
       std::chrono::system_clock::now(), lg->json_redacted};
@@ -220,16 +222,8 @@ asio::awaitable<bool> Run::instantiate(const config::ResourceConfig& r, carto::P
 }
 
 asio::awaitable<bool> Run::static_image(const config::ResourceConfig& r, carto::Placeholders values) {
-  auto response = co_await send(r, values);
-  if (!response) {
-    co_await fail(r, r.name, response.error().what());
-    co_return false;
-  }
-  if (response->status != 200) {
-    co_await fail(r, r.name, status_reason(*response));
-    co_return false;
-  }
-  counts_.bytes += static_cast<std::int64_t>(response->body_bytes);
+  auto response = co_await fetch_ok(r, std::move(values));
+  if (!response) co_return false;
   store::WriteOp op = store::ImageWrite{job_.name,
                                         r.name,
                                         run_,
