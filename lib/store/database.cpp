@@ -52,6 +52,14 @@ result<void> Database::exec(std::string_view sql) {
   return {};
 }
 
+result<void> Database::prepare_once(Statement& stmt, std::string_view sql) {
+  if (stmt) return {};
+  auto prepared = prepare(sql);
+  if (!prepared) return prepared.error();
+  stmt = std::move(*prepared);
+  return {};
+}
+
 result<Statement> Database::prepare(std::string_view sql) {
   sqlite3_stmt* stmt = nullptr;
   const int rc = sqlite3_prepare_v3(db_.get(), sql.data(), static_cast<int>(sql.size()),

@@ -35,6 +35,8 @@ class Database {
 
   result<void> exec(std::string_view sql);  // one or more statements, no results
   result<Statement> prepare(std::string_view sql);
+  // Prepares `stmt` on first use and keeps it for reuse (the stores' cached statements).
+  result<void> prepare_once(Statement& stmt, std::string_view sql);
   result<std::int64_t> query_int64(std::string_view sql);  // first column of the first row
   result<std::string> query_text(std::string_view sql);
 

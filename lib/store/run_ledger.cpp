@@ -8,14 +8,6 @@ namespace {
 constexpr std::array<const char*, 6> kStatusNames{"running", "ok",        "partial",
                                                   "failed",  "cancelled", "interrupted"};
 
-result<void> ensure_prepared(Database& db, Statement& stmt, std::string_view sql) {
-  if (stmt) return {};
-  auto prepared = db.prepare(sql);
-  if (!prepared) return prepared.error();
-  stmt = std::move(*prepared);
-  return {};
-}
-
 }  // namespace
 
 const char* to_string(RunStatus status) noexcept {
@@ -54,9 +46,9 @@ result<RunId> RunLedger::begin_run(std::string_view job, std::string_view trigge
 }
 
 result<void> RunLedger::add_counts(RunId run, const RunCounts& delta) {
-  if (auto r = ensure_prepared(db_, add_counts_,
-                               "UPDATE runs SET fetched = fetched + ?2, unchanged = unchanged + ?3, "
-                               "empty = empty + ?4, failed = failed + ?5, bytes = bytes + ?6 WHERE id = ?1");
+  if (auto r = db_.prepare_once(add_counts_,
+                                "UPDATE runs SET fetched = fetched + ?2, unchanged = unchanged + ?3, "
+                                "empty = empty + ?4, failed = failed + ?5, bytes = bytes + ?6 WHERE id = ?1");
       !r) {
     return r;
   }
@@ -80,11 +72,11 @@ result<void> RunLedger::save_progress(RunId run, std::string_view resource,
                                       const std::optional<std::string>& checkpoint, std::int64_t done,
                                       std::optional<std::int64_t> total, Timestamp now) {
   if (auto r =
-          ensure_prepared(db_, save_progress_,
-                          "INSERT INTO run_progress(run_id, resource, checkpoint, done, total, updated_at) "
-                          "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(run_id, resource) DO UPDATE SET "
-                          "checkpoint = excluded.checkpoint, done = excluded.done, total = excluded.total, "
-                          "updated_at = excluded.updated_at");
+          db_.prepare_once(save_progress_,
+                           "INSERT INTO run_progress(run_id, resource, checkpoint, done, total, updated_at) "
+                           "VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(run_id, resource) DO UPDATE SET "
+                           "checkpoint = excluded.checkpoint, done = excluded.done, total = excluded.total, "
+                           "updated_at = excluded.updated_at");
       !r) {
     return r;
   }

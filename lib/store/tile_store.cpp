@@ -3,18 +3,6 @@
 #include <cstring>
 
 namespace cartopull::store {
-namespace {
-
-result<void> ensure_prepared(Database& db, Statement& stmt, std::string_view sql) {
-  if (stmt) return {};
-  auto prepared = db.prepare(sql);
-  if (!prepared) return prepared.error();
-  stmt = std::move(*prepared);
-  return {};
-}
-
-}  // namespace
-
 std::string mbtiles_format(std::string_view carto_format) {
   if (carto_format == "mvt" || carto_format == "pbf") return "pbf";
   if (carto_format == "png32" || carto_format == "png") return "png";
@@ -48,8 +36,8 @@ result<std::optional<TilesetId>> TileStore::find_tileset(std::string_view key) {
 result<bool> TileStore::put_tile(const TileWrite& tile) {
   auto blob = blobs_.put(tile.data, tile.hash);
   if (!blob) return blob.error();
-  if (auto r = ensure_prepared(
-          db_, upsert_tile_,
+  if (auto r = db_.prepare_once(
+          upsert_tile_,
           "INSERT INTO tiles(tileset_id, z, x, y, blob_id, run_id, fetched_at, last_modified, etag, token) "
           "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT(tileset_id, z, y, x) DO UPDATE SET "
           "blob_id = excluded.blob_id, run_id = excluded.run_id, fetched_at = excluded.fetched_at, "
@@ -71,10 +59,10 @@ result<bool> TileStore::put_tile(const TileWrite& tile) {
 result<bool> TileStore::touch_tile(TilesetId tileset, TileKey key, const TileFreshness& freshness,
                                    std::optional<RunId> run) {
   if (auto r =
-          ensure_prepared(db_, touch_tile_,
-                          "UPDATE tiles SET fetched_at = ?5, last_modified = coalesce(?6, last_modified), "
-                          "etag = coalesce(?7, etag), token = coalesce(?8, token), run_id = ?9 "
-                          "WHERE tileset_id = ?1 AND z = ?2 AND x = ?3 AND y = ?4");
+          db_.prepare_once(touch_tile_,
+                           "UPDATE tiles SET fetched_at = ?5, last_modified = coalesce(?6, last_modified), "
+                           "etag = coalesce(?7, etag), token = coalesce(?8, token), run_id = ?9 "
+                           "WHERE tileset_id = ?1 AND z = ?2 AND x = ?3 AND y = ?4");
       !r) {
     return r.error();
   }
