@@ -90,11 +90,20 @@ result<std::optional<std::vector<std::uint8_t>>> TileStore::get_tile(TilesetId t
 }
 
 result<std::optional<TileState>> TileStore::tile_state(TilesetId tileset, TileKey key) {
-  auto select = db_.prepare(
-      "SELECT b.hash, b.size, t.fetched_at, t.last_modified, t.etag, t.token, t.run_id "
-      "FROM tiles t JOIN blobs b ON b.id = t.blob_id "
-      "WHERE t.tileset_id = ?1 AND t.z = ?2 AND t.x = ?3 AND t.y = ?4");
-  if (!select) return select.error();
+  // Called once per tile by the extractor (conditional requests): prepared once, reset after use.
+  if (auto r =
+          db_.prepare_once(state_select_,
+                           "SELECT b.hash, b.size, t.fetched_at, t.last_modified, t.etag, t.token, t.run_id "
+                           "FROM tiles t JOIN blobs b ON b.id = t.blob_id "
+                           "WHERE t.tileset_id = ?1 AND t.z = ?2 AND t.x = ?3 AND t.y = ?4");
+      !r) {
+    return r.error();
+  }
+  auto* select = &state_select_;
+  struct Reset {
+    Statement& s;
+    ~Reset() { s.reset(); }
+  } reset{state_select_};
   select->bind(1, tileset)
       .bind(2, static_cast<std::int64_t>(key.z))
       .bind(3, static_cast<std::int64_t>(key.x));

@@ -107,6 +107,7 @@ class TileStore {
   BlobStore blobs_;
   Statement upsert_tile_;
   Statement touch_tile_;
+  Statement state_select_;
 };
 
 }  // namespace cartopull::store
