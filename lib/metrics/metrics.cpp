@@ -133,6 +133,10 @@ struct Metrics::Families {
                           .Name("cartopull_extract_tiles_pending")
                           .Help("Tiles planned by the running job and not yet processed.")
                           .Register(r)),
+        dead_letters(prometheus::BuildGauge()
+                         .Name("cartopull_job_dead_letters")
+                         .Help("Items of the job that failed and wait for a later run to fetch them.")
+                         .Register(r)),
         store_write(prometheus::BuildHistogram()
                         .Name("cartopull_store_write_duration_seconds")
                         .Help("Duration of one SQLite write transaction.")
@@ -145,6 +149,10 @@ struct Metrics::Families {
                        .Name("cartopull_store_database_size_bytes")
                        .Help("Size of the SQLite database file.")
                        .Register(r)),
+        store_errors(prometheus::BuildCounter()
+                         .Name("cartopull_store_write_errors_total")
+                         .Help("Queued store writes that failed (their run records the item as failed).")
+                         .Register(r)),
         cpu(prometheus::BuildCounter()
                 .Name("process_cpu_seconds_total")
                 .Help("Total user and system CPU time spent in seconds.")
@@ -193,9 +201,11 @@ struct Metrics::Families {
   prometheus::Family<prometheus::Gauge>& job_next_run;
   prometheus::Family<prometheus::Counter>& items;
   prometheus::Family<prometheus::Gauge>& tiles_pending;
+  prometheus::Family<prometheus::Gauge>& dead_letters;
   prometheus::Family<prometheus::Histogram>& store_write;
   prometheus::Family<prometheus::Gauge>& store_queue;
   prometheus::Family<prometheus::Gauge>& store_size;
+  prometheus::Family<prometheus::Counter>& store_errors;
   prometheus::Family<prometheus::Counter>& cpu;
   prometheus::Family<prometheus::Gauge>& rss;
   prometheus::Family<prometheus::Gauge>& vsize;
@@ -221,6 +231,7 @@ Metrics::Metrics(const Catalogue& catalogue)
   store_.write_duration = &families_->store_write.Add({}, kStoreBuckets);
   store_.queue_bytes = &families_->store_queue.Add({});
   store_.database_size = &families_->store_size.Add({});
+  store_.write_errors = &families_->store_errors.Add({});
   refresh_process();
 }
 
@@ -268,6 +279,7 @@ JobSeries& Metrics::ensure_job(const std::string& name) {
         &families_->items.Add({{"job", name}, {"outcome", to_string(static_cast<ItemOutcome>(i))}});
   }
   s.tiles_pending = &families_->tiles_pending.Add(labels);
+  s.dead_letters = &families_->dead_letters.Add(labels);
   return jobs_.emplace(name, s).first->second;
 }
 

@@ -62,12 +62,14 @@ struct JobSeries {
   prometheus::Gauge* next_run = nullptr;            // cartopull_job_next_run_timestamp_seconds (0: none)
   std::array<prometheus::Counter*, kItemOutcomeCount> items{};  // cartopull_extract_items_total
   prometheus::Gauge* tiles_pending = nullptr;                   // cartopull_extract_tiles_pending
+  prometheus::Gauge* dead_letters = nullptr;  // cartopull_job_dead_letters (after the last run)
 };
 
 struct StoreSeries {
   prometheus::Histogram* write_duration = nullptr;  // cartopull_store_write_duration_seconds
   prometheus::Gauge* queue_bytes = nullptr;         // cartopull_store_queue_bytes
   prometheus::Gauge* database_size = nullptr;       // cartopull_store_database_size_bytes
+  prometheus::Counter* write_errors = nullptr;      // cartopull_store_write_errors_total (failed ops)
 };
 
 // The metric catalogue, built once at startup: one prometheus-cpp Registry, every family created

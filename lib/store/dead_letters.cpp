@@ -46,4 +46,13 @@ result<std::vector<DeadLetter>> DeadLetters::list(const std::string& job) {
   return out;
 }
 
+result<std::int64_t> DeadLetters::count(const std::string& job) {
+  auto select = db_.prepare("SELECT count(*) FROM dead_letters WHERE job = ?1");
+  if (!select) return select.error();
+  select->bind(1, job);
+  auto row = select->step();
+  if (!row) return row.error();
+  return *row ? select->column_int64(0) : 0;
+}
+
 }  // namespace cartopull::store

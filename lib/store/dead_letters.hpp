@@ -34,6 +34,8 @@ class DeadLetters {
                    const std::string& reason, std::int64_t attempts, std::optional<RunId> run, Timestamp now);
   result<bool> remove(const std::string& job, const std::string& resource, const std::string& item);
   result<std::vector<DeadLetter>> list(const std::string& job);
+  // How many items of `job` wait to be retried (for the dead-letter gauge; no rows are read).
+  result<std::int64_t> count(const std::string& job);
 
  private:
   Database& db_;

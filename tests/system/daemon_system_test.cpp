@@ -164,6 +164,42 @@ TEST_F(Daemon, a_job_triggered_through_the_api_lands_rows_and_metrics) {
   EXPECT_EQ(count.out, "85\nok\n") << count.err;
 }
 
+// A job whose tiles all fail leaves one dead letter per tile, shown by its gauge; the next clean
+// run fetches them and the gauge drops to zero. Store write errors stay at zero throughout.
+TEST_F(Daemon, dead_letter_gauge_follows_failed_tiles_and_their_recovery) {
+  auto text = config();
+  text.replace(text.find("defaults: {"), 11, "defaults: {retry: {max_attempts: 1}, ");
+  auto daemon = start(text);
+  cartopull::fake::SyncClient fake(static_cast<std::uint16_t>(fake_port_));
+  auto put =
+      fake.request("PUT", "/_fake/scenario", R"({"rules":[{"match":"seed_tile","errors":{"500":1.0}}]})");
+  ASSERT_EQ(put.status, 200) << put.body;
+  cartopull::fake::SyncClient admin(admin_port_);
+  ASSERT_EQ(admin.request("POST", "/api/jobs/pyramid/run").status, 202);
+  auto run = wait_for_run(30s);
+  ASSERT_FALSE(run.empty()) << daemon->err();
+  EXPECT_EQ(run.at("status").as_string(), "failed");
+  static const std::regex kGauge(R"(cartopull_job_dead_letters\{job="pyramid"\} (\d+))");
+  auto gauge = [&] {
+    std::smatch m;
+    auto body = get("/metrics").body;
+    return std::regex_search(body, m, kGauge) ? std::stoi(m[1].str()) : -1;
+  };
+  // The gauge is set after the run's ledger row is final: poll briefly for it.
+  int after_failure = -1;
+  for (int i = 0; i < 100 && (after_failure = gauge()) != 85; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(after_failure, 85);  // z0-3: 85 tiles, each failed once
+
+  ASSERT_EQ(fake.request("DELETE", "/_fake/scenario").status, 200);
+  ASSERT_EQ(admin.request("POST", "/api/jobs/pyramid/run").status, 202);
+  int after_recovery = -1;
+  for (int i = 0; i < 1500 && (after_recovery = gauge()) != 0; ++i) std::this_thread::sleep_for(20ms);
+  EXPECT_EQ(after_recovery, 0);
+  EXPECT_NE(get("/metrics").body.find("cartopull_store_write_errors_total 0"), std::string::npos);
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait(20s), std::optional<int>(0)) << daemon->err();
+}
+
 TEST_F(Daemon, notifies_systemd_ready_watchdog_and_stopping) {
   NotifySocket notify(dir_.file("notify.sock"));
   auto daemon = start(config(), {{"NOTIFY_SOCKET", dir_.file("notify.sock")}, {"WATCHDOG_USEC", "200000"}});

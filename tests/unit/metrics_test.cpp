@@ -82,6 +82,8 @@ TEST(Metrics, every_known_series_exists_at_zero_from_startup) {
       R"(cartopull_job_next_run_timestamp_seconds{job="tiles-berlin"})",
       R"(cartopull_extract_items_total{job="tiles-berlin",outcome="unchanged"})",
       R"(cartopull_extract_tiles_pending{job="tiles-berlin"})",
+      R"(cartopull_job_dead_letters{job="maps"})",
+      R"(cartopull_store_write_errors_total)",
       R"(cartopull_store_write_duration_seconds_count)",
       R"(cartopull_store_queue_bytes)",
       R"(cartopull_store_database_size_bytes)",

@@ -33,5 +33,21 @@ TEST(StoreDeadLetters, failures_accumulate_attempts_until_removed) {
   EXPECT_EQ(letters.list("maps").value().size(), 1u);
 }
 
+TEST(StoreDeadLetters, count_is_per_job_and_follows_removals) {
+  auto db = Database::open(":memory:");
+  ASSERT_TRUE(db);
+  ASSERT_TRUE(migrate(*db));
+  DeadLetters letters(*db);
+  EXPECT_EQ(letters.count("maps").value(), 0);
+  ASSERT_TRUE(letters.add("maps", "tiles", "3/1/2", "timeout", 5, 1, kT0));
+  ASSERT_TRUE(letters.add("maps", "tiles", "3/1/2", "timeout", 5, 2, kT0 + 1h));  // same item: still one
+  ASSERT_TRUE(letters.add("maps", "static", "view", "http 500", 5, 2, kT0));
+  ASSERT_TRUE(letters.add("other", "tiles", "3/1/2", "http 500", 5, 2, kT0));
+  EXPECT_EQ(letters.count("maps").value(), 2);
+  EXPECT_EQ(letters.count("other").value(), 1);
+  ASSERT_TRUE(letters.remove("maps", "tiles", "3/1/2").value());
+  EXPECT_EQ(letters.count("maps").value(), 1);
+}
+
 }  // namespace
 }  // namespace cartopull::store
