@@ -225,11 +225,12 @@ void reload(App::State& s) {
       spdlog::error("job {}: {}", job.name, schedule.error().what());
       continue;
     }
-    if (s.config.find_job(job.name) == nullptr) {
+    const auto* current = s.config.find_job(job.name);
+    if (current == nullptr) {
       s.metrics->ensure_job(job.name);
       if (s.scheduler->add_job(job.name, *schedule)) ++added;
-    } else if (s.scheduler->set_schedule(job.name, *schedule)) {
-      ++changed;
+    } else if (current->schedule != job.schedule && s.scheduler->set_schedule(job.name, *schedule)) {
+      ++changed;  // an unchanged schedule keeps its planned next run
     }
   }
   if (next.sources.size() != s.config.sources.size() || next.store.path != s.config.store.path ||

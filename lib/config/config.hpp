@@ -109,6 +109,7 @@ struct ScheduleConfig {
   Duration offset = Duration::zero();
   bool run_at_start = false;
   bool manual() const { return !every && cron.empty(); }
+  bool operator==(const ScheduleConfig&) const = default;
 };
 
 enum class ResourceKind {
