@@ -2,6 +2,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/url/encode.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
@@ -77,7 +78,10 @@ result<std::string> add_query_param(std::string_view url, std::string_view name,
   // Encoded here, not by params().append: Boost.URL 1.81 leaves '+' literal, which the server's
   // query parser (Node's querystring in Windshaft) reads as a space.
   const auto n = boost::urls::encode(name, boost::urls::unreserved_chars);
-  const auto v = boost::urls::encode(value, boost::urls::unreserved_chars);
+  // In a value, '=' and the other sub-delimiters stay readable; '&', '+', '#' and '%' never do.
+  static constexpr auto kValueChars =
+      boost::urls::unreserved_chars + boost::urls::grammar::lut_chars("=:@/?,!$'()*;");
+  const auto v = boost::urls::encode(value, kValueChars);
   u.encoded_params().append({boost::urls::pct_string_view(n), boost::urls::pct_string_view(v)});
   return std::string(u.buffer());
 }
