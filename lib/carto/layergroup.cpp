@@ -25,8 +25,8 @@ LayergroupToken LayergroupToken::parse(std::string_view token) {
 
 namespace {
 
-// Masks credentials inside each string of the document and the value of each member named like a
-// credential (core/redact.hpp decides which), so the result stays JSON. Masking the serialized text
+// Masks credentials inside each string (keys included) of the document and the value of each member named
+// like a credential (core/redact.hpp decides which), so the result stays JSON. Masking the serialized text
 // instead broke it: a member named "api_key:" made redact() eat the quotes around it.
 void redact_strings(boost::json::value& v) {
   if (v.is_string()) {
@@ -35,6 +35,7 @@ void redact_strings(boost::json::value& v) {
   } else if (v.is_array()) {
     for (auto& e : v.as_array()) redact_strings(e);
   } else if (v.is_object()) {
+    boost::json::object masked;
     for (auto& member : v.as_object()) {
       const std::string probe = std::string(member.key()) + "=x";
       if (redact(probe) != probe) {
@@ -42,7 +43,10 @@ void redact_strings(boost::json::value& v) {
       } else {
         redact_strings(member.value());
       }
+      // Keys too: a member may be named by a URL that carries a key.
+      masked.emplace(redact(member.key()), std::move(member.value()));
     }
+    v = std::move(masked);
   }
 }
 
