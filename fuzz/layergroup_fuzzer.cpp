@@ -1,0 +1,75 @@
+// The Maps API response parsers on arbitrary bodies: carto::parse_layergroup (with a fuzzed token
+// pointer on the first line), error_messages and is_expired_token_error.
+#include <boost/json.hpp>
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include "carto/layergroup.hpp"
+#include "core/redact.hpp"
+
+namespace {
+
+void check(bool condition, const char* what) {
+  if (!condition) {
+    std::fprintf(stderr, "invariant broken: %s\n", what);
+    std::abort();
+  }
+}
+
+bool name_char(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+}
+
+// The value of every api_key=... parameter in `text` is the mask: a key never survives redaction.
+bool keys_masked(std::string_view text) {
+  for (auto at = text.find("api_key="); at != std::string_view::npos; at = text.find("api_key=", at + 1)) {
+    if (at > 0 && name_char(text[at - 1])) continue;  // "xapi_key=" is another parameter
+    const auto value = text.substr(at + 8);
+    if (!value.empty() &&
+        std::string_view("&#\"' \n\r\t<>,;)").find(value.front()) == std::string_view::npos &&
+        !value.starts_with(cartopull::kRedacted))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  // "POINTER\nBODY": the data_selector a config may give, then the response body.
+  std::string_view pointer = "/layergroupid";
+  if (const auto nl = input.find('\n'); nl != std::string_view::npos && input.starts_with('/')) {
+    pointer = input.substr(0, nl);
+    input.remove_prefix(nl + 1);
+  }
+
+  auto lg = cartopull::carto::parse_layergroup(input, pointer);
+  if (lg) {
+    check(!lg->token.text.empty(), "a parsed token is not empty");
+    check(lg->token.text.starts_with(lg->token.id), "the id is the token's head");
+    check(lg->token.id.find(':') == std::string::npos, "the id has no ':'");
+    if (auto v = lg->token.data_version_ms()) check(*v > 0, "a data version is positive");
+    check(lg->layer_ids.size() == lg->layer_types.size(), "one type per layer id");
+    boost::system::error_code ec;
+    (void)boost::json::parse(lg->json_redacted, ec);
+    check(!ec, "the redacted response is still JSON");
+    check(keys_masked(lg->json_redacted), "api_key values are masked in the stored response");
+  } else {
+    check(!lg.error().message.empty(), "an error has a message");
+  }
+
+  const std::string messages = cartopull::carto::error_messages(input);
+  check(keys_masked(messages), "api_key values are masked in error messages");
+  if (!messages.empty()) check(!lg, "a body with errors is never a layergroup");
+
+  (void)cartopull::carto::is_expired_token_error(400, input);
+  check(!cartopull::carto::is_expired_token_error(200, input), "only a 400 means an expired token");
+  check(!cartopull::carto::is_expired_token_error(404, input), "only a 400 means an expired token");
+  return 0;
+}
