@@ -32,3 +32,15 @@ if(CARTOPULL_SANITIZE)
                       -Wno-maybe-uninitialized)
   add_link_options(-fsanitize=address,undefined)
 endif()
+
+if(CARTOPULL_TSAN)
+  if(CARTOPULL_SANITIZE)
+    message(FATAL_ERROR "CARTOPULL_TSAN and CARTOPULL_SANITIZE cannot be combined")
+  endif()
+  # -O1 keeps TSan's 5-15x slowdown bearable; frame pointers give whole race stacks.
+  add_compile_options(-fsanitize=thread -fno-omit-frame-pointer -O1)
+  # TSan cannot model std::atomic_thread_fence (g++ -Wtsan). Asio's fenced blocks only add ordering on
+  # top of the scheduler's mutex hand-off, which TSan does see, so they go in this build.
+  add_compile_definitions(BOOST_ASIO_DISABLE_FENCED_BLOCK)
+  add_link_options(-fsanitize=thread)
+endif()

@@ -9,6 +9,7 @@ packages=(
   libssl-dev libsqlite3-dev sqlite3 libyaml-cpp-dev libspdlog-dev prometheus-cpp-dev
   libsystemd-dev libgtest-dev libgmock-dev zlib1g-dev
   openssl clang-format tzdata
+  clang-14 libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes for clang
   prometheus  # promtool: lints /metrics output, alert rules and the scrape config in tests
   logrotate systemd dpkg-dev
   python3  # scripts/lint-coroutines.py (stdlib only)

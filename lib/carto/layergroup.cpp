@@ -23,6 +23,35 @@ LayergroupToken LayergroupToken::parse(std::string_view token) {
   return t;
 }
 
+namespace {
+
+// Masks credentials inside each string (keys included) of the document and the value of each member named
+// like a credential (core/redact.hpp decides which), so the result stays JSON. Masking the serialized text
+// instead broke it: a member named "api_key:" made redact() eat the quotes around it.
+void redact_strings(boost::json::value& v) {
+  if (v.is_string()) {
+    const std::string masked = redact(v.as_string());
+    if (masked != v.as_string()) v = masked;
+  } else if (v.is_array()) {
+    for (auto& e : v.as_array()) redact_strings(e);
+  } else if (v.is_object()) {
+    boost::json::object masked;
+    for (auto& member : v.as_object()) {
+      const std::string probe = std::string(member.key()) + "=x";
+      if (redact(probe) != probe) {
+        member.value() = kRedacted;
+      } else {
+        redact_strings(member.value());
+      }
+      // Keys too: a member may be named by a URL that carries a key.
+      masked.emplace(redact(member.key()), std::move(member.value()));
+    }
+    v = std::move(masked);
+  }
+}
+
+}  // namespace
+
 result<Layergroup> parse_layergroup(std::string_view body, std::string_view token_pointer) {
   boost::system::error_code ec;
   auto doc = boost::json::parse(body, ec);
@@ -53,7 +82,8 @@ result<Layergroup> parse_layergroup(std::string_view body, std::string_view toke
     }
   }
   // Metadata URLs (tile templates, cdn_url) may echo the request's api_key (§8.1): mask it.
-  lg.json_redacted = redact(boost::json::serialize(doc));
+  redact_strings(doc);
+  lg.json_redacted = boost::json::serialize(doc);
   return lg;
 }
 

@@ -41,8 +41,11 @@ void GcraLimiter::observe(TimePoint now, const RateLimitHeaders& h) {
     tat_ = now + tau_ - t_ * (*h.remaining - 1);
   }
   if (h.reset_s && *h.reset_s > 0) {
+    // CARTO's longest tier refills in 60 s (§6): a reset beyond kMaxResetHeader is bogus, and unbounded
+    // it would stall the group for years or overflow the time point.
+    const std::int64_t reset_s = std::min<std::int64_t>(*h.reset_s, kMaxResetHeader.count());
     // Reset is whole seconds and may be rounded up, so only reset - 1 s is a sure lower bound.
-    TimePoint full = now + std::chrono::seconds(*h.reset_s - 1);
+    TimePoint full = now + std::chrono::seconds(reset_s - 1);
     tat_ = std::max(tat_, full);
   }
 }

@@ -7,6 +7,9 @@
 
 namespace cartopull::flow {
 
+// The longest Carto-Rate-Limit-Reset believed; larger values are clamped to it.
+inline constexpr std::chrono::seconds kMaxResetHeader{3600};
+
 // Rate-limit headers of one CARTO response (carto-maps-api.md §6); absent headers stay empty.
 struct RateLimitHeaders {
   std::optional<std::int64_t> limit;      // Carto-Rate-Limit-Limit: the burst

@@ -111,7 +111,11 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
   year_month_day ymd{std::chrono::year{year}, std::chrono::month{static_cast<unsigned>(month)},
                      std::chrono::day{static_cast<unsigned>(day)}};
   if (!ymd.ok()) return std::nullopt;
-  return system_clock::time_point(sys_days(ymd)) + hours(h) + minutes(mi) + seconds(sec);
+  // In seconds first: a 4-digit year can lie outside what nanosecond time points hold (1678..2262).
+  const sys_seconds at = sys_days(ymd) + hours(h) + minutes(mi) + seconds(sec);
+  if (at >= floor<seconds>(system_clock::time_point::max())) return system_clock::time_point::max();
+  if (at <= ceil<seconds>(system_clock::time_point::min())) return system_clock::time_point::min();
+  return system_clock::time_point(at);
 }
 
 std::optional<Nanos> parse_retry_after(std::string_view value, std::chrono::system_clock::time_point now) {
@@ -121,12 +125,15 @@ std::optional<Nanos> parse_retry_after(std::string_view value, std::chrono::syst
     std::int64_t seconds = 0;
     auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
     if (ec != std::errc{} || end != value.data() + value.size() || seconds < 0) return std::nullopt;
-    // Anything beyond a day is as good as "forever" and must not overflow nanoseconds.
-    return std::chrono::seconds(std::min<std::int64_t>(seconds, 86400 * 365));
+    return std::chrono::seconds(std::min<std::int64_t>(seconds, kMaxRetryAfter.count()));
   }
   auto when = parse_http_date(value);
   if (!when) return std::nullopt;
   if (*when <= now) return Nanos::zero();
+  // Subtracting in seconds cannot overflow; a date years ahead is capped like delay-seconds.
+  const auto wait =
+      std::chrono::floor<std::chrono::seconds>(*when) - std::chrono::floor<std::chrono::seconds>(now);
+  if (wait >= kMaxRetryAfter) return kMaxRetryAfter;
   return std::chrono::duration_cast<Nanos>(*when - now);
 }
 

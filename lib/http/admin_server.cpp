@@ -8,11 +8,11 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/url/parse.hpp>
 #include <charconv>
 #include <list>
 
 #include "core/version.hpp"
+#include "http/admin_route.hpp"
 
 namespace cartopull::http {
 
@@ -194,15 +194,6 @@ asio::awaitable<void> serve(std::shared_ptr<AdminServer::Impl> impl, std::shared
   impl->session_ended(session);
 }
 
-bool parse_limit(std::string_view text, std::size_t& out) {
-  if (text.empty()) return true;  // keep the default
-  std::size_t v = 0;
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || ptr != text.data() + text.size() || v == 0 || v > 1000) return false;
-  out = v;
-  return true;
-}
-
 }  // namespace
 
 std::shared_ptr<Session> AdminServer::Impl::oldest_waiting() const {
@@ -250,72 +241,53 @@ Response AdminServer::Impl::route(const Request& req) const {
   const auto reply = [&](unsigned status, std::string body, std::string_view type = "application/json") {
     return make_response(status, std::move(body), type, version, keep_alive);
   };
-  auto parsed = boost::urls::parse_origin_form(std::string_view(req.target().data(), req.target().size()));
-  if (!parsed) return reply(400, json_error("bad request target"));
-  const auto& url = *parsed;
-  std::vector<std::string> segments;
-  for (auto s : url.segments()) segments.push_back(s);
-  const bool get = req.method() == bhttp::verb::get;
-  const bool post = req.method() == bhttp::verb::post;
-  const auto method_not_allowed = [&](std::string_view allow) {
-    auto res = reply(405, json_error("method not allowed"));
-    res.set(bhttp::field::allow, allow);
+  const auto method = req.method() == bhttp::verb::get    ? AdminMethod::get
+                      : req.method() == bhttp::verb::post ? AdminMethod::post
+                                                          : AdminMethod::other;
+  auto route = route_admin_request(method, std::string_view(req.target().data(), req.target().size()));
+  using Kind = AdminRoute::Kind;
+  if (route.kind == Kind::bad_target) return reply(400, json_error("bad request target"));
+  if (route.api && !authorised(req)) {
+    auto res = reply(401, json_error("bearer token required"));
+    res.set(bhttp::field::www_authenticate, "Bearer");
     return res;
+  }
+  const auto from_handler = [&](AdminResponse r) {
+    return reply(r.status, std::move(r.body), r.content_type);
   };
 
   try {
-    if (segments.empty() || (segments.size() == 1 && segments[0].empty())) {
-      if (!get) return method_not_allowed("GET");
-      return reply(200,
-                   "<html><head><title>cartopull</title></head><body><h1>cartopull</h1>"
-                   "<p><a href=\"/metrics\">Metrics</a> <a href=\"/api/jobs\">Jobs</a></p></body></html>\n",
-                   "text/html; charset=utf-8");
-    }
-    if (segments.size() == 1 && segments[0] == "metrics") {
-      if (!get) return method_not_allowed("GET");
-      if (!handlers.metrics) return reply(404, json_error("not found"));
-      return reply(200, handlers.metrics(), "text/plain; version=0.0.4; charset=utf-8");
-    }
-    if (segments.size() == 1 && segments[0] == "healthz") {
-      if (!get) return method_not_allowed("GET");
-      return reply(200, "ok\n", "text/plain; charset=utf-8");
-    }
-    if (segments.size() == 1 && segments[0] == "readyz") {
-      if (!get) return method_not_allowed("GET");
-      const bool ready = handlers.ready && handlers.ready();
-      return reply(ready ? 200 : 503, ready ? "ready\n" : "not ready\n", "text/plain; charset=utf-8");
-    }
-    if (segments[0] != "api") return reply(404, json_error("not found"));
-    if (!authorised(req)) {
-      auto res = reply(401, json_error("bearer token required"));
-      res.set(bhttp::field::www_authenticate, "Bearer");
-      return res;
-    }
-    if (segments.size() == 2 && segments[1] == "jobs") {
-      if (!get) return method_not_allowed("GET");
-      if (!handlers.jobs) return reply(404, json_error("not found"));
-      auto r = handlers.jobs();
-      return reply(r.status, std::move(r.body), r.content_type);
-    }
-    if (segments.size() == 2 && segments[1] == "runs") {
-      if (!get) return method_not_allowed("GET");
-      if (!handlers.runs) return reply(404, json_error("not found"));
-      std::string job;
-      std::size_t limit = 20;
-      for (auto p : url.params()) {
-        if (p.key == "job") job = p.value;
-        if (p.key == "limit" && !parse_limit(p.value, limit)) {
-          return reply(400, json_error("limit must be an integer in 1..1000"));
-        }
+    switch (route.kind) {
+      case Kind::index:
+        return reply(200,
+                     "<html><head><title>cartopull</title></head><body><h1>cartopull</h1>"
+                     "<p><a href=\"/metrics\">Metrics</a> <a href=\"/api/jobs\">Jobs</a></p></body></html>\n",
+                     "text/html; charset=utf-8");
+      case Kind::metrics:
+        if (!handlers.metrics) return reply(404, json_error("not found"));
+        return reply(200, handlers.metrics(), "text/plain; version=0.0.4; charset=utf-8");
+      case Kind::healthz: return reply(200, "ok\n", "text/plain; charset=utf-8");
+      case Kind::readyz: {
+        const bool ready = handlers.ready && handlers.ready();
+        return reply(ready ? 200 : 503, ready ? "ready\n" : "not ready\n", "text/plain; charset=utf-8");
       }
-      auto r = handlers.runs(std::move(job), limit);
-      return reply(r.status, std::move(r.body), r.content_type);
-    }
-    if (segments.size() == 4 && segments[1] == "jobs" && segments[3] == "run" && !segments[2].empty()) {
-      if (!post) return method_not_allowed("POST");
-      if (!handlers.trigger) return reply(404, json_error("not found"));
-      auto r = handlers.trigger(segments[2]);
-      return reply(r.status, std::move(r.body), r.content_type);
+      case Kind::api_jobs:
+        if (!handlers.jobs) return reply(404, json_error("not found"));
+        return from_handler(handlers.jobs());
+      case Kind::api_runs:
+        if (!handlers.runs) return reply(404, json_error("not found"));
+        return from_handler(handlers.runs(std::move(route.job), route.limit));
+      case Kind::api_trigger:
+        if (!handlers.trigger) return reply(404, json_error("not found"));
+        return from_handler(handlers.trigger(std::move(route.job)));
+      case Kind::method_not_allowed: {
+        auto res = reply(405, json_error("method not allowed"));
+        res.set(bhttp::field::allow, route.allow);
+        return res;
+      }
+      case Kind::bad_limit: return reply(400, json_error("limit must be an integer in 1..1000"));
+      case Kind::bad_target:
+      case Kind::not_found: break;
     }
     return reply(404, json_error("not found"));
   } catch (const std::exception&) {

@@ -6,7 +6,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <charconv>
 #include <list>
 #include <random>
 
@@ -21,17 +20,6 @@ using SteadyClock = std::chrono::steady_clock;
 namespace {
 
 constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
-
-std::optional<std::int64_t> header_int(const Headers& h, std::string_view name) {
-  auto v = h.find(name);
-  if (!v) return std::nullopt;
-  std::string_view s = *v;
-  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-  std::int64_t out = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (ec != std::errc{} || end == s.data()) return std::nullopt;
-  return out;
-}
 
 bool is_cache_hit(const Headers& h) {
   // Varnish/Fastly: "HIT", "HIT, MISS", "MISS, HIT"; any HIT means a cache answered (carto-maps-api.md §6).

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 
 #include "core/redact.hpp"
 
@@ -36,6 +37,17 @@ std::string Headers::redacted() const {
     out += redact(redact_header(name, value));
     out += '\n';
   }
+  return out;
+}
+
+std::optional<std::int64_t> header_int(const Headers& headers, std::string_view name) {
+  auto v = headers.find(name);
+  if (!v) return std::nullopt;
+  std::string_view s = *v;
+  while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+  std::int64_t out = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  if (ec != std::errc{} || end == s.data()) return std::nullopt;
   return out;
 }
 

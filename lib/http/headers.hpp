@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,5 +34,9 @@ class Headers {
 };
 
 bool iequals(std::string_view a, std::string_view b) noexcept;
+
+// The first field of that name read as a decimal integer, e.g. Carto-Rate-Limit-Reset (leading spaces
+// skipped, text after the digits ignored); nothing when the field is absent or does not start with one.
+std::optional<std::int64_t> header_int(const Headers& headers, std::string_view name);
 
 }  // namespace cartopull::http

@@ -1,7 +1,10 @@
 #include "http/url.hpp"
 
 #include <boost/asio/ip/address.hpp>
+#include <boost/url/encode.hpp>
+#include <boost/url/grammar/lut_chars.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 #include <charconv>
 
@@ -23,6 +26,10 @@ result<Target> parse_target(std::string_view url) {
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return Error(errc::config_invalid, "not an absolute URL: " + redact(url));
   const auto& u = *parsed;
+  // Boost.URL 1.81 reads "https://h:9a/x" as port 9 and path "a/x": a path after an authority must
+  // start with '/' (RFC 3986 §3.3), so that is no URL, not a request to port 9 for "a/x".
+  if (!u.encoded_path().empty() && u.encoded_path().front() != '/')
+    return Error(errc::config_invalid, "not an absolute URL: " + redact(url));
   Target t;
   if (u.scheme_id() == boost::urls::scheme::https)
     t.origin.tls = true;
@@ -68,7 +75,14 @@ result<std::string> add_query_param(std::string_view url, std::string_view name,
   auto parsed = boost::urls::parse_absolute_uri(url);
   if (!parsed) return Error(errc::config_invalid, "not an absolute URL: " + redact(url));
   boost::urls::url u(*parsed);
-  u.params().append({name, value});
+  // Encoded here, not by params().append: Boost.URL 1.81 leaves '+' literal, which the server's
+  // query parser (Node's querystring in Windshaft) reads as a space.
+  const auto n = boost::urls::encode(name, boost::urls::unreserved_chars);
+  // In a value, '=' and the other sub-delimiters stay readable; '&', '+', '#' and '%' never do.
+  static constexpr auto kValueChars =
+      boost::urls::unreserved_chars + boost::urls::grammar::lut_chars("=:@/?,!$'()*;");
+  const auto v = boost::urls::encode(value, kValueChars);
+  u.encoded_params().append({boost::urls::pct_string_view(n), boost::urls::pct_string_view(v)});
   return std::string(u.buffer());
 }
 

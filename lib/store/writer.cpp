@@ -162,6 +162,8 @@ void Writer::run() {
     }
     const bool drained = queue_.empty();
     const bool flush_wanted = flush_until_ != 0;
+    // Read under the lock: stop() sets it from another thread (ThreadSanitizer found the bare read).
+    const bool stopping = stopping_;
     lock.unlock();
     if (!taken.empty()) has_space_.notify_all();
 
@@ -199,7 +201,7 @@ void Writer::run() {
       if (flush_reached) flush_until_ = 0;
     }
     if (commit_now || batch.size() >= options_.batch_ops ||
-        std::chrono::steady_clock::now() >= batch_deadline || flush_reached || (drained && stopping_)) {
+        std::chrono::steady_clock::now() >= batch_deadline || flush_reached || (drained && stopping)) {
       finish_batch(nullptr);
     }
   }

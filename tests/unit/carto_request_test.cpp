@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <boost/json.hpp>
+
 #include "carto/layergroup.hpp"
 #include "carto/request_spec.hpp"
 
@@ -161,6 +163,23 @@ TEST(Layergroup, parses_token_layers_and_redacts_urls) {
   EXPECT_EQ(lg->layer_types, (std::vector<std::string>{"mapnik", "http"}));
   EXPECT_EQ(lg->json_redacted.find("LEAKED"), std::string::npos);
   EXPECT_NE(lg->json_redacted.find("api_key=REDACTED"), std::string::npos);
+}
+
+// Found by fuzz/layergroup_fuzzer: redacting the serialized text broke the stored JSON.
+TEST(Layergroup, redacted_response_stays_json_and_masks_credential_members) {
+  const char* body = R"({"layergroupid":"abc:0","metadata":{"layers":[{"id":"l0","meta":
+    {"api_key:":"s3cret","api_key":"LEAKED1","auth_token":42,"note":"see https://u:LEAKED2@h/ x?api_key=LEAKED3",
+     "q":"a \"api_key\": LEAKED4","https://h/t?api_key=LEAKED5":1}}]}})";
+  auto lg = parse_layergroup(body);
+  ASSERT_TRUE(lg) << lg.error().message;
+  boost::system::error_code ec;
+  auto doc = boost::json::parse(lg->json_redacted, ec);
+  ASSERT_FALSE(ec) << lg->json_redacted;
+  for (const char* leaked : {"s3cret", "LEAKED1", "42", "LEAKED2", "LEAKED3", "LEAKED4", "LEAKED5"})
+    EXPECT_EQ(lg->json_redacted.find(leaked), std::string::npos) << leaked << " in " << lg->json_redacted;
+  EXPECT_EQ(doc.at_pointer("/metadata/layers/0/meta/api_key"), "REDACTED");
+  EXPECT_EQ(doc.at_pointer("/metadata/layers/0/id"), "l0");
+  EXPECT_EQ(doc.at_pointer("/layergroupid"), "abc:0");
 }
 
 TEST(Layergroup, rejects_error_bodies_and_missing_tokens) {

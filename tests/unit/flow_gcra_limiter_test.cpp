@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <deque>
+#include <limits>
 #include <random>
 #include <vector>
 
@@ -112,6 +113,18 @@ TEST(GcraLimiter, reset_header_tightens_with_a_one_second_margin) {
   EXPECT_EQ(l.reset(t0), Nanos(3s));
   l.observe(t0, RateLimitHeaders{std::nullopt, std::nullopt, 1});
   EXPECT_EQ(l.reset(t0), Nanos(3s));
+}
+
+// Found by fuzz/rate_limit_fuzzer: a reset of 1872796424 s blocked the group for 59 years, and larger
+// values overflowed the time point.
+TEST(GcraLimiter, a_bogus_reset_header_is_clamped_to_an_hour) {
+  for (std::int64_t reset :
+       {std::int64_t{3601}, std::int64_t{1872796424}, std::numeric_limits<std::int64_t>::max()}) {
+    GcraLimiter l(1, 10);
+    l.observe(t0, RateLimitHeaders{std::nullopt, std::nullopt, reset});
+    EXPECT_EQ(l.reset(t0), kMaxResetHeader - 1s) << reset;
+    EXPECT_EQ(l.wait_time(t0), kMaxResetHeader - 1s - 9s) << reset;
+  }
 }
 
 TEST(GcraLimiter, retry_after_holds_the_whole_group) {

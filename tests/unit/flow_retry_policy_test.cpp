@@ -125,6 +125,24 @@ TEST(RetryPolicy, honours_retry_after_http_date) {
   EXPECT_EQ(std::chrono::system_clock::to_time_t(*parse_http_date("Thu, 01 Jan 1970 00:00:01 GMT")), 1);
 }
 
+// Found by fuzz/rate_limit_fuzzer: a date decades ahead gave a wait beyond the delay-seconds cap, and
+// a year outside 1678..2262 overflowed the nanosecond time point.
+TEST(RetryAfter, far_dates_are_capped_and_do_not_overflow) {
+  auto now = *parse_http_date("Wed, 25 Nov 2026 20:00:00 GMT");
+  struct Case {
+    std::string_view text;
+    std::optional<Nanos> expect;
+  };
+  for (Case c :
+       {Case{"Sunday, 06-Nov-47 08:49:37 GMT", Nanos(kMaxRetryAfter)},
+        Case{"Fri, 31 Dec 9999 23:59:59 GMT", Nanos(kMaxRetryAfter)},
+        Case{"Mon, 01 Jan 1000 00:00:00 GMT", Nanos(0)}, Case{"Thu, 26 Nov 2026 20:00:00 GMT", Nanos(24h)}}) {
+    EXPECT_EQ(parse_retry_after(c.text, now), c.expect) << c.text;
+  }
+  EXPECT_EQ(parse_http_date("Fri, 31 Dec 9999 23:59:59 GMT"), std::chrono::system_clock::time_point::max());
+  EXPECT_EQ(parse_http_date("Mon, 01 Jan 1000 00:00:00 GMT"), std::chrono::system_clock::time_point::min());
+}
+
 TEST(RetryBudget, limits_retries_to_a_fraction_of_first_attempts) {
   RetryBudget b(0.2, 10, 100);
   int retries = 0;

@@ -31,6 +31,19 @@ TEST(HttpUrl, splits_absolute_urls_for_the_wire) {
     EXPECT_FALSE(parse_target(bad).has_value()) << bad;
 }
 
+// Found by fuzz/url_fuzzer: Boost.URL 1.81 reads "h:9a/x" as port 9 with the path "a/x".
+TEST(HttpUrl, rejects_a_port_followed_by_anything_but_a_path) {
+  for (std::string bad : {"https://h:9a/x", "https://[::2]:9a%30b?q", "http://h:80x"})
+    EXPECT_FALSE(parse_target(bad).has_value()) << bad;
+}
+
+// Found by fuzz/url_fuzzer: '+' went out literally, which the server decodes as a space.
+TEST(HttpUrl, add_query_param_encodes_plus_and_controls) {
+  auto with = add_query_param("https://u.carto.com/api/v1/map?x=1", "api_key", std::string("a+b c\0d", 7));
+  ASSERT_TRUE(with.has_value());
+  EXPECT_EQ(*with, "https://u.carto.com/api/v1/map?x=1&api_key=a%2Bb%20c%00d");
+}
+
 TEST(HttpUrl, errors_never_echo_the_api_key) {
   auto t = parse_target("ftp://h/?api_key=topsecret");
   ASSERT_FALSE(t.has_value());
