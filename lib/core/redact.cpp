@@ -102,7 +102,9 @@ std::string redact(std::string_view text) {
         std::size_t colon = text.find(':', auth_start);
         out.append(text.substr(i, 3));
         if (colon != std::string_view::npos && colon < at) {
-          out.append(text.substr(auth_start, colon - auth_start + 1));
+          // The user part is kept but redacted itself: with several '@' it can hold "api_key=...".
+          out.append(redact(text.substr(auth_start, colon - auth_start)));
+          out.push_back(':');
           out.append(kRedacted);
         } else {
           out.append(kRedacted);

@@ -52,3 +52,9 @@ TEST(Redact, masks_every_occurrence) {
   EXPECT_EQ(out.find("two"), std::string::npos);
   EXPECT_EQ(out.find("three"), std::string::npos);
 }
+
+TEST(Redact, masks_a_key_inside_the_user_part_of_userinfo) {
+  const auto r = cartopull::redact("https://u@api_key=LEAKED:pw@host/x");
+  EXPECT_EQ(r.find("LEAKED"), std::string::npos) << r;
+  EXPECT_EQ(r.find("pw@"), std::string::npos) << r;
+}
