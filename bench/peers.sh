@@ -4,12 +4,12 @@
 #   mapproxy-seed (MBTiles cache) and `cartopull run` over HTTP and HTTPS, all from a local nginx.
 # Prints tiles/s, CPU seconds (tool; nginx worker from /proc), peak RSS, the ratios vs the targets,
 # and verifies every stored byte (and the MBTiles TMS row flip) of cartopull and mapproxy.
-#   bench/peers.sh [BUILD_DIR=build] [MAX_ZOOM=8] [MAPPROXY_MAX_ZOOM=6]
+#   bench/peers.sh [BUILD_DIR=build] [MAX_ZOOM=8] [MAPPROXY_MAX_ZOOM=MAX_ZOOM]
 # Needs scripts/install-bench-deps.sh. Uses ~4 GB of temporary disk at z8 (deleted at exit).
 set -euo pipefail
 build=$(realpath "${1:-build}")
 zoom=${2:-8}
-mp_zoom=${3:-6}
+mp_zoom=${3:-$zoom}  # mapproxy-seed does ~1,000 tiles/s here: the whole z8 pyramid takes ~1.5 min
 [ "$mp_zoom" -le "$zoom" ] || mp_zoom=$zoom
 here=$(cd "$(dirname "$0")" && pwd)
 for tool in nginx wrk mapproxy-seed curl sqlite3 openssl python3 /usr/bin/time; do
