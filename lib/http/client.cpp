@@ -88,8 +88,11 @@ errc classify_io(const beast::error_code& ec, bool in_body) {
 }
 
 struct Connection {
+  Connection() { buffer.reserve(kChunk); }
   std::optional<beast::tcp_stream> plain;
   std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  // Beast reads at most the buffer's free capacity (512 bytes when empty) per recv: reserved, a
+  // tile arrives in one or two reads instead of ~23 (bench/peers.sh, docs/bench.md).
   beast::flat_buffer buffer;
   std::vector<char> scratch = std::vector<char>(kChunk);
   Deadline idle_since{};
@@ -107,7 +110,7 @@ struct Connection {
     if (buffer.size() > 0) return false;
     auto& sock = tcp().socket();
     beast::error_code ec;
-    sock.non_blocking(true, ec);
+    if (!sock.non_blocking()) sock.non_blocking(true, ec);  // one ioctl per connection, not per request
     if (ec) return false;
     char b;
     sock.receive(asio::buffer(&b, 1), tcp::socket::message_peek, ec);
@@ -413,6 +416,9 @@ struct Client::Impl {
     auto encoding = parse_content_encoding(resp.headers.find("Content-Encoding").value_or(""));
     if (!encoding) co_return fail(errc::bad_response, encoding.error().message);
     ContentDecoder decoder(redirect ? ContentEncoding::identity : *encoding, limit);
+    // One allocation for an identity body of known length instead of a doubling string.
+    if (auto cl = p.content_length(); cl && !redirect && *encoding == ContentEncoding::identity && !*a.sink)
+      resp.body.reserve(static_cast<std::size_t>(*cl));
     BodySink collect = [&resp](std::string_view chunk) -> result<void> {
       resp.body.append(chunk);
       return {};

@@ -131,6 +131,15 @@ result<std::int64_t> TileStore::count_tiles(TilesetId tileset) {
   return select->column_int64(0);
 }
 
+result<bool> TileStore::has_tiles(TilesetId tileset) {
+  auto select = db_.prepare("SELECT 1 FROM tiles WHERE tileset_id = ?1 LIMIT 1");
+  if (!select) return select.error();
+  select->bind(1, tileset);
+  auto row = select->step();
+  if (!row) return row.error();
+  return *row;
+}
+
 result<std::vector<TileKey>> TileStore::tiles_of_run(TilesetId tileset, RunId run) {
   auto select =
       db_.prepare("SELECT z, x, y FROM tiles WHERE tileset_id = ?1 AND run_id = ?2 ORDER BY z, x, y");

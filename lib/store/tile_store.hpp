@@ -96,6 +96,8 @@ class TileStore {
   result<std::optional<std::vector<std::uint8_t>>> get_tile(TilesetId tileset, TileKey key);
   result<std::optional<TileState>> tile_state(TilesetId tileset, TileKey key);
   result<std::int64_t> count_tiles(TilesetId tileset);
+  // Whether the tileset holds any tile (one index probe, unlike count_tiles).
+  result<bool> has_tiles(TilesetId tileset);
   // Tiles last written by `run`: what a resumed run does not need to fetch again.
   result<std::vector<TileKey>> tiles_of_run(TilesetId tileset, RunId run);
 

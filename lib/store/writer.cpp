@@ -96,7 +96,9 @@ void Writer::stop() {
 
 void Writer::run() {
   WriteContext context(db_);
-  std::vector<Item> batch;
+  // Sequences of the open batch only: an op's payload (a tile's bytes) is freed once applied, not held
+  // until the commit (up to batch_ops payloads, ~6 MB of tiles, of peak RSS: docs/bench.md).
+  std::vector<std::uint64_t> batch;
   batch.reserve(options_.batch_ops);
   CommitReport report;
   std::optional<Transaction> tx;
@@ -113,13 +115,13 @@ void Writer::run() {
     if (failure) {
       context.resources.forget_schema();  // columns added by the lost batch no longer exist
       report.failed.clear();
-      for (const auto& item : batch) report.failed.emplace_back(item.seq, *failure);
+      for (const auto seq : batch) report.failed.emplace_back(seq, *failure);
     }
     for (auto& hook : context.after_commit) hook(failure ? &*failure : nullptr);
     context.after_commit.clear();
     if (!batch.empty()) {
-      report.first = batch.front().seq;
-      report.last = batch.back().seq;
+      report.first = batch.front();
+      report.last = batch.back();
       {
         std::lock_guard lock(mutex_);
         report.queued_bytes = queued_bytes_;
@@ -142,7 +144,7 @@ void Writer::run() {
     // Wait for work, for the open batch's deadline, or for stop.
     while (queue_.empty() && !stopping_ &&
            !(tx && (std::chrono::steady_clock::now() >= batch_deadline ||
-                    (flush_until_ != 0 && flush_until_ <= batch.back().seq)))) {
+                    (flush_until_ != 0 && flush_until_ <= batch.back())))) {
       if (tx) {
         has_work_.wait_until(lock, batch_deadline);
       } else {
@@ -171,7 +173,7 @@ void Writer::run() {
       if (!tx) {
         auto begun = Transaction::begin(db_);
         if (!begun) {
-          batch.push_back(std::move(item));
+          batch.push_back(item.seq);
           const Error error = begun.error();
           finish_batch(&error);
           continue;
@@ -184,7 +186,8 @@ void Writer::run() {
       }
       if (std::holds_alternative<TaskWrite>(item.op) && std::get<TaskWrite>(item.op).commit_now)
         commit_now = true;
-      batch.push_back(std::move(item));
+      batch.push_back(item.seq);
+      item.op = WriteOp{};  // the payload is in SQLite's pages now
       // Errors such as SQLITE_FULL roll the whole transaction back: fail the batch as one.
       if (!db_.in_transaction()) {
         Error lost{errc::store_failed, "transaction rolled back: " +
@@ -197,7 +200,7 @@ void Writer::run() {
     bool flush_reached = false;
     if (flush_wanted) {
       std::lock_guard relock(mutex_);
-      flush_reached = flush_until_ != 0 && !batch.empty() && batch.back().seq >= flush_until_;
+      flush_reached = flush_until_ != 0 && !batch.empty() && batch.back() >= flush_until_;
       if (flush_reached) flush_until_ = 0;
     }
     if (commit_now || batch.size() >= options_.batch_ops ||

@@ -71,6 +71,29 @@ TEST_F(HttpClient, reuses_one_keep_alive_connection_and_sends_identity_headers) 
   EXPECT_EQ(client->stats().connections_reused, 2u);
 }
 
+TEST_F(HttpClient, bodies_around_the_read_buffer_size_arrive_whole_on_one_connection) {
+  // The connection's read buffer is reserved at 64 KiB: bodies below, at and beyond it, back to back
+  // on one kept-alive connection, each byte for byte (all 256 byte values, no carry-over between them).
+  const std::vector<std::size_t> sizes{0, 1, 11'000, 65'536, 65'537, 300'000, 20'480};
+  auto body_of = [](std::size_t n) {
+    std::string b(n, '\0');
+    for (std::size_t i = 0; i < n; ++i) b[i] = static_cast<char>((i * 131 + n) & 0xff);
+    return b;
+  };
+  ScriptedServer server(ioc.get_executor(), [&](const ServedRequest& rq) {
+    return ok(body_of(std::stoul(rq.target.substr(1))));
+  });
+  auto client = make_client();
+  for (auto n : sizes) {
+    auto r = get(*client, server.url("/" + std::to_string(n)));
+    ASSERT_TRUE(r.has_value()) << n << ": " << r.error().what();
+    EXPECT_EQ(r->body.size(), n);
+    EXPECT_TRUE(r->body == body_of(n)) << n;
+    EXPECT_EQ(r->body_bytes, n);
+  }
+  EXPECT_EQ(server.connections(), 1u);
+}
+
 TEST_F(HttpClient, per_origin_cap_queues_requests_for_a_pooled_connection) {
   ScriptedServer server(ioc.get_executor(), [](const ServedRequest&) {
     Reply r = ok();

@@ -130,6 +130,32 @@ TEST_F(StoreWriter, batches_commit_data_and_checkpoints_together) {
   EXPECT_LE(reports.all.size(), 10u);
 }
 
+TEST_F(StoreWriter, an_applied_op_frees_its_payload_before_the_batch_commits) {
+  // Peak RSS: a batch holds up to batch_ops ops; their payloads must not wait for the commit.
+  options.batch_interval = 10s;  // only flush() commits this batch
+  start();
+  auto payload = std::make_shared<int>(7);
+  std::weak_ptr<int> watch = payload;
+  WriteOp first = TaskWrite{[payload](WriteContext&) -> result<void> { return {}; }, false};
+  payload.reset();
+  ASSERT_TRUE(writer->submit(std::move(first), 1s));
+  auto seen_in_open_batch = std::make_shared<std::optional<bool>>();
+  WriteOp second = TaskWrite{[watch, seen_in_open_batch](WriteContext& c) -> result<void> {
+                               EXPECT_TRUE(c.db.in_transaction());
+                               *seen_in_open_batch = watch.expired();
+                               return {};
+                             },
+                             false};
+  ASSERT_TRUE(writer->submit(std::move(second), 1s));
+  ASSERT_TRUE(writer->flush(5s));
+  ASSERT_TRUE(seen_in_open_batch->has_value());
+  EXPECT_TRUE(**seen_in_open_batch);
+  std::lock_guard lock(reports.mutex);
+  ASSERT_EQ(reports.all.size(), 1u);  // both ops in one batch, both reported committed
+  EXPECT_EQ(reports.all[0].last - reports.all[0].first, 1u);
+  EXPECT_TRUE(reports.all[0].failed.empty());
+}
+
 TEST_F(StoreWriter, batch_commits_within_the_interval_without_flush) {
   options.batch_interval = 50ms;
   start();

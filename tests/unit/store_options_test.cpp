@@ -27,5 +27,14 @@ TEST(StoreOptions, follow_the_store_section_of_the_config) {
   EXPECT_EQ(p.keep_for, 48h);
 }
 
+TEST(StoreOptions, writer_page_cache_is_smaller_than_a_readers) {
+  // The writer's cache mostly holds blob pages it will not read again: 8 MiB keeps peak RSS down
+  // (docs/bench.md); readers keep the default for their lookups.
+  const config::StoreConfig c;
+  EXPECT_EQ(writer_options(c).open.cache_kib, 8192);
+  EXPECT_EQ(reader_options(c).cache_kib, OpenOptions{}.cache_kib);
+  EXPECT_LT(writer_options(c).open.cache_kib, reader_options(c).cache_kib);
+}
+
 }  // namespace
 }  // namespace cartopull::store

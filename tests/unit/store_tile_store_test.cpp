@@ -76,6 +76,14 @@ TEST_F(StoreTileStore, identical_tiles_share_one_blob) {
   EXPECT_EQ(tiles->get_tile(tileset, {3, 1, 3}).value(), bytes("blank"));
 }
 
+TEST_F(StoreTileStore, has_tiles_tells_an_empty_tileset_from_a_filled_one) {
+  const auto other = tiles->ensure_tileset("src|map|all|png|2", "png", kT0).value();
+  EXPECT_FALSE(tiles->has_tiles(tileset).value());
+  ASSERT_TRUE(tiles->put_tile(tile({0, 0, 0}, "one")));
+  EXPECT_TRUE(tiles->has_tiles(tileset).value());
+  EXPECT_FALSE(tiles->has_tiles(other).value());  // per tileset, not per database
+}
+
 TEST_F(StoreTileStore, rewriting_a_tile_replaces_bytes_and_freshness) {
   auto first = tile({5, 10, 11}, "v1");
   first.freshness.etag = "\"a\"";
