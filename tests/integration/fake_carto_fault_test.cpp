@@ -240,5 +240,43 @@ TEST(FakeCartoFaultFlags, parse_the_command_line_form) {
   EXPECT_TRUE(parse_fault_flag("tile:unknown=1", r));
 }
 
+TEST_F(FakeCartoFaults, log_names_the_fault_kind_actually_applied) {
+  FaultSet set;
+  set.seed = 7;
+  set.rules.push_back(rule_from("seed_metadata:malformed_json=1"));
+  set.rules.push_back(rule_from("seed_tile:error_429=1,retry_after=http-date,count=1"));
+  set.rules.push_back(rule_from("seed_tile:reset_before_headers=1,count=1"));
+  set.rules.push_back(rule_from("seed_tile:malformed_json=1"));  // matches, but a PNG is not JSON
+  server.set_faults(set);
+  SyncClient c(server.port());
+  EXPECT_EQ(c.get(kJsonRoute).status, 200);
+  EXPECT_EQ(c.get(kTile).status, 429);
+  SyncClient fresh(server.port());
+  EXPECT_TRUE(fresh.get(kTile).error);
+  SyncClient third(server.port());
+  EXPECT_EQ(third.get(kTile).body, clean_tile);
+  auto log = server.requests();
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[0].fault_kind, "malformed_json");
+  EXPECT_EQ(log[1].fault_kind, "error_429_retry_after_http-date");
+  EXPECT_EQ(log[2].fault_kind, "reset_before_headers");
+  EXPECT_EQ(log[3].fault, "seed_tile");
+  EXPECT_EQ(log[3].fault_kind, "");
+}
+
+TEST(FakeCartoFaultKind, names_every_part_of_a_decision) {
+  FaultDecision d;
+  EXPECT_EQ(fault_kind(d, true), "");
+  d.delay = std::chrono::milliseconds(5);
+  d.error_status = 503;
+  d.retry_after = RetryAfterMode::seconds;
+  d.body = BodyFault::truncate;
+  d.malformed_json = true;
+  d.wrong_content_type = true;
+  EXPECT_EQ(fault_kind(d, true),
+            "latency+error_503_retry_after_seconds+truncate+malformed_json+wrong_content_type");
+  EXPECT_EQ(fault_kind(d, false), "latency+error_503_retry_after_seconds+truncate+wrong_content_type");
+}
+
 }  // namespace
 }  // namespace cartopull::fake

@@ -245,6 +245,7 @@ asio::awaitable<Sent> Server::Impl::respond(Stream& stream, ApiResponse r, Fault
     co_await timer.async_wait(kTuple);
   }
   if (fault.error_status != 0) r = injected_error(fault, r, wall);
+  if (entry) entry->fault_kind = fault_kind(fault, r.is_json);
   if (fault.body == BodyFault::reset_before_headers) {
     log_planned(0, 0);
     reset(stream);
