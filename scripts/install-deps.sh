@@ -11,6 +11,7 @@ packages=(
   openssl clang-format tzdata
   prometheus  # promtool: lints /metrics output, alert rules and the scrape config in tests
   logrotate systemd dpkg-dev
+  python3  # scripts/fault_soak.py (stdlib only) with the sqlite3 CLI
 )
 # Optional: a faster linker where the archive has it.
 optional=(mold)
