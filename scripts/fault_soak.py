@@ -51,6 +51,9 @@ ROUTE_GROUP = {
 # so a window can look shorter than the client's. Allowance in ms; the PASS line shows what was used.
 ARRIVAL_SLACK_MS = 100
 
+# Static images are small on purpose: fake-carto renders on its one thread, and a large render delays
+# the arrival stamps of every request queued behind it (see ARRIVAL_SLACK_MS).
+
 # Tile pyramids: (job, resource, format, min_zoom, max_zoom); whole world, so 4^z tiles per level.
 PYRAMIDS = [
     ("seed-table", "tiles", "png", 0, 3),
@@ -203,7 +206,7 @@ jobs:
       - {{name: map, kind: map, path: map}}
       - {{name: layergroup, kind: layergroup, path: layergroup, data_selector: /layergroupid}}
       - {{name: metadata, kind: metadata, path: metadata, write_disposition: replace}}
-      - {{name: static, kind: static, path: "static/{{format}}", static: {{width: 300, height: 200, format: png}}}}
+      - {{name: static, kind: static, path: "static/{{format}}", static: {{width: 96, height: 64, format: png}}}}
       - {{name: tiles, kind: tiles, path: "tiles/{{z}}/{{x}}/{{y}}.{{format}}", tiles: {{min_zoom: 0, max_zoom: 3}}}}
   - name: anon-map
     source: carto
@@ -217,8 +220,8 @@ jobs:
               options: {{sql: "select * from soak_points", cartocss_version: 2.1.1, cartocss: "#l {{ marker-width: 3; }}"}}
       - {{name: tiles, kind: tiles, parent: layergroup, tiles: {{min_zoom: 0, max_zoom: 3, formats: [png]}}}}
       - {{name: vector, kind: tiles, parent: layergroup, tiles: {{min_zoom: 0, max_zoom: 2, formats: [mvt]}}}}
-      - {{name: overview, kind: static_center, parent: layergroup, static: {{lat: 40, lng: -3, zoom: 3, width: 320, height: 240, format: png}}}}
-      - {{name: overview-box, kind: static_bbox, parent: layergroup, static: {{bbox: [-10, 35, 5, 45], width: 200, height: 150, format: jpg}}}}
+      - {{name: overview, kind: static_center, parent: layergroup, static: {{lat: 40, lng: -3, zoom: 3, width: 96, height: 72, format: png}}}}
+      - {{name: overview-box, kind: static_bbox, parent: layergroup, static: {{bbox: [-10, 35, 5, 45], width: 80, height: 56, format: jpg}}}}
   - name: named-map
     source: carto
 {schedule("named-map")}    resources:
@@ -226,7 +229,7 @@ jobs:
       - {{name: template, kind: named_template, template_id: demo_open}}
       - {{name: instance, kind: named_map, template_id: demo_open, template_params: {{color: red}}}}
       - {{name: named-tiles, kind: named_tiles, template_id: demo_open, tiles: {{min_zoom: 0, max_zoom: 2, layer: all}}}}
-      - {{name: named-static, kind: static_named, template_id: demo_open, static: {{lat: 10, lng: 10, zoom: 2, width: 200, height: 200}}}}
+      - {{name: named-static, kind: static_named, template_id: demo_open, static: {{lat: 10, lng: 10, zoom: 2, width: 64, height: 64}}}}
 """
 
 
@@ -518,10 +521,10 @@ def main():
         token = token[0] if token else "none"
         q = urllib.parse.urlencode({"api_key": key})
         image_paths = {
-            ("seed-table", "static"): f"/v1/static/png?width=300&height=200&{q}",
-            ("anon-map", "overview"): f"/api/v1/map/static/center/{token}/3/40/-3/320/240.png?{q}",
-            ("anon-map", "overview-box"): f"/api/v1/map/static/bbox/{token}/-10,35,5,45/200/150.jpg?{q}",
-            ("named-map", "named-static"): f"/api/v1/map/static/named/demo_open/200/200.png?zoom=2&lat=10&lon=10&{q}",
+            ("seed-table", "static"): f"/v1/static/png?width=96&height=64&{q}",
+            ("anon-map", "overview"): f"/api/v1/map/static/center/{token}/3/40/-3/96/72.png?{q}",
+            ("anon-map", "overview-box"): f"/api/v1/map/static/bbox/{token}/-10,35,5,45/80/56.jpg?{q}",
+            ("named-map", "named-static"): f"/api/v1/map/static/named/demo_open/64/64.png?zoom=2&lat=10&lon=10&{q}",
         }
         image_problems = []
         for (job, res), path in sorted(image_paths.items()):
