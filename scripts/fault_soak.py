@@ -379,6 +379,8 @@ def main():
         t_end = time.time() + args.seconds
         next_kill = time.time() + rng.uniform(2, 10)
         next_poll = time.time() + 5
+        next_probe = time.time()
+        probes = {}  # probe number -> driver's send time (epoch s), to measure fake-carto's stamp lag
         while time.time() < t_end:
             name = rng.choice(sorted(SCENARIOS))
             length = min(rng.uniform(4, 12), max(0.0, t_end - time.time()))
@@ -407,6 +409,11 @@ def main():
                 if now >= next_poll:
                     fake.poll_log()
                     next_poll = now + 5
+                if now >= next_probe:
+                    n = len(probes)
+                    probes[n] = time.time()
+                    request(fake.port, "GET", f"/health?probe={n}", timeout=0.5)  # faults hit it too
+                    next_probe = now + 0.25
                 time.sleep(0.05)
         fake.clear_scenario()
 
@@ -552,6 +559,11 @@ def main():
                 continue
             source = "seed" if e["route"].startswith("seed_") else "carto"
             by_group[(source, group)].append(e["arrival_ms"])
+        lags = sorted(e["arrival_ms"] - probes[int(e["target"].split("probe=")[1])] * 1000
+                      for e in log_entries if e["route"] == "health" and "probe=" in e["target"]
+                      and int(e["target"].split("probe=")[1]) in probes)
+        lag_text = (f"fake-carto stamp lag over {len(lags)} probes: median {lags[len(lags) // 2]:.0f} ms, "
+                    f"p99 {lags[int(len(lags) * 0.99)]:.0f} ms, max {lags[-1]:.0f} ms") if lags else "no lag probes"
         over = []
         max_early = 0.0
         for (source, group), times in sorted(by_group.items()):
@@ -563,9 +575,10 @@ def main():
         seqs = [e["sequence"] for e in log_entries]
         log_gap = bool(seqs) and (seqs[0] != 0 or seqs[-1] + 1 != len(seqs))
         checks.report("rate limits", not over and not log_gap,
-                      (f"{len(log_entries)} requests in {len(by_group)} (source, group) streams within "
-                       f"burst + rate*T (largest earliness {max_early:.0f} ms, allowance {ARRIVAL_SLACK_MS} ms)") if not over and not log_gap
-                      else ("; ".join(over[:3]) or "fake-carto's log lost entries (raise --log-capacity)"))
+                      (f"{sum(map(len, by_group.values()))} requests in {len(by_group)} (source, group) streams within "
+                       f"burst + rate*T (largest earliness {max_early:.0f} ms, allowance {ARRIVAL_SLACK_MS} ms; {lag_text})") if not over and not log_gap
+                      else ("; ".join(over[:3]) or "fake-carto's log lost entries (raise --log-capacity)")
+                      + f" ({lag_text})")
 
         letters = con.execute("SELECT job, resource, item, reason FROM dead_letters").fetchall()
         total_letters = con.execute("SELECT count(*) FROM dead_letters").fetchone()[0]
@@ -594,6 +607,8 @@ def main():
         # Summary.
         runs = collections.Counter(s for (s,) in con.execute("SELECT status FROM runs"))
         kinds = collections.Counter()
+        probe_count = sum(1 for e in log_entries if e["route"] == "health")
+        log_entries = [e for e in log_entries if e["route"] != "health"]  # the daemon's requests only
         for e in log_entries:
             k = e.get("fault_kind", e["fault"] and "rule:" + e["fault"])
             for part in (k or "").split("+"):
@@ -602,7 +617,7 @@ def main():
         statuses = collections.Counter(e["status"] for e in log_entries)
         print("SUMMARY")
         print(f"  seed {args.seed}, soak {args.seconds:g} s, scenarios {dict(sorted(phases.items()))}")
-        print(f"  requests {len(log_entries)} by status {dict(sorted(statuses.items()))}")
+        print(f"  requests {len(log_entries)} (plus {probe_count} lag probes) by status {dict(sorted(statuses.items()))}")
         print(f"  faults injected by kind {dict(sorted(kinds.items()))}; token expiries {controls['expire']}, "
               f"data bumps {controls['bump']}")
         print(f"  daemon starts {daemon.starts}, SIGKILLs {daemon.kills}")
