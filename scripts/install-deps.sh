@@ -12,7 +12,7 @@ packages=(
   clang-14 libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer, ASan and UBSan runtimes for clang
   prometheus  # promtool: lints /metrics output, alert rules and the scrape config in tests
   logrotate systemd dpkg-dev
-  python3  # scripts/lint-coroutines.py (stdlib only)
+  python3  # scripts/lint-coroutines.py and scripts/fault_soak.py (stdlib only, with the sqlite3 CLI)
 )
 # Optional: a faster linker where the archive has it.
 optional=(mold)

@@ -132,7 +132,8 @@ result<RequestSpec> plan_request(const config::SourceConfig& source, const confi
 
   RequestSpec spec;
   spec.group = endpoint_group(r.kind);
-  auto path = expand_path(r.path.empty() ? default_path(source.shape, r) : r.path, values);
+  const std::string path_template = r.path.empty() ? default_path(source.shape, r) : r.path;
+  auto path = expand_path(path_template, values);
   if (!path) return path.error();
 
   std::vector<std::pair<std::string, std::string>> query;
@@ -157,6 +158,13 @@ result<RequestSpec> plan_request(const config::SourceConfig& source, const confi
   } else if (r.kind == ResourceKind::named_map && post) {
     spec.body = r.template_params.empty() ? "{}" : r.template_params;
     spec.content_type = "application/json";
+  }
+  // The seed shape's static/{format} takes the size as ?width=&height=; without them the server picks
+  // its own and the stored image row would claim a size the image does not have (the fault soak saw it).
+  if (r.kind == ResourceKind::static_image && path_template.find("{width}") == std::string::npos &&
+      !r.params.contains("width") && !r.params.contains("height")) {
+    query.emplace_back("width", values["width"]);
+    query.emplace_back("height", values["height"]);
   }
   if (r.kind == ResourceKind::static_named) {
     if (s.zoom && s.lat && s.lng) {

@@ -56,6 +56,10 @@ void GcraLimiter::hold_until(TimePoint until) {
   tat_ = std::max(tat_, until + tau_);
 }
 
+void GcraLimiter::spend_burst(TimePoint now) {
+  tat_ = std::max(tat_, now + tau_ + t_);
+}
+
 std::uint32_t GcraLimiter::remaining(TimePoint now) const {
   if (now < hold_) return 0;
   Nanos used = tat_ > now ? tat_ - now : Nanos::zero();

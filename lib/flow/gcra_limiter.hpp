@@ -43,6 +43,11 @@ class GcraLimiter {
   // Blocks the whole group until `until` (a 429's Retry-After).
   void hold_until(TimePoint until);
 
+  // Counts the whole burst as spent at `now`: the next request conforms at now + T. A process that has
+  // just started cannot know what its predecessor (killed a moment ago) sent, and the server's bucket
+  // survives the restart; assuming it full would let burst extra requests out (the fault soak saw it).
+  void spend_burst(TimePoint now);
+
   // Requests that would conform right now, and the time until full capacity (the headers' view).
   std::uint32_t remaining(TimePoint now) const;
   Nanos reset(TimePoint now) const;

@@ -364,6 +364,7 @@ struct Client::Impl {
     std::uint64_t limit;
     const BodySink* sink;
     bool can_redirect;
+    bool can_replay;  // Request::replay_on_stale_connection
   };
 
   template <class Stream>
@@ -479,7 +480,7 @@ struct Client::Impl {
                    (e.response.error().code == errc::connection_reset);
       auto key = lease->key;
       release(key, std::move(lease->conn), e.response && e.keep_alive);
-      if (stale && replay == 0) {
+      if (stale && replay == 0 && a.can_replay) {
         ++stats.stale_replaced;
         spdlog::debug("http: pooled connection to {} was closed by the server; retrying on a new one", key);
         continue;
@@ -521,8 +522,17 @@ struct Client::Impl {
         }
       }
 
-      ExchangeArgs a{nullptr, nullptr,  method, wire_target,  std::move(wire_headers),
-                     &body,   deadline, limit,  &req.on_body, redirects < opts.max_redirects};
+      ExchangeArgs a{nullptr,
+                     nullptr,
+                     method,
+                     wire_target,
+                     std::move(wire_headers),
+                     &body,
+                     deadline,
+                     limit,
+                     &req.on_body,
+                     redirects < opts.max_redirects,
+                     req.replay_on_stale_connection};
       Exchange e = co_await exchange(target->origin, std::move(a));
       auto ms = std::chrono::duration_cast<milliseconds>(SteadyClock::now() - started).count();
       if (!e.response) {

@@ -31,6 +31,10 @@ struct Request {
   // Absolute deadline of the whole exchange (pool wait, DNS, connect, TLS, redirects, body); default
   // now + ClientOptions::request_timeout.
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Whether a request that dies on a reused connection before any response byte is sent once more on a
+  // fresh connection inside send(). The server may have read (and rate-charged) the first copy before
+  // the reset, so a rate-limited caller (Executor) turns this off and retries through its limiter.
+  bool replay_on_stale_connection = true;
 };
 
 // A response of any status: 4xx and 5xx are values, not errors.

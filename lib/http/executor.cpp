@@ -55,6 +55,7 @@ ExecutorOptions executor_options(const config::RetryConfig& retry,
   o.arc.max = concurrency.max;
   o.arc.adaptive = concurrency.adaptive;
   o.rate_limits = rate_limits;
+  o.limiter_starts_spent = true;
   return o;
 }
 
@@ -89,9 +90,10 @@ struct Executor::Impl {
     auto it = groups.find(name);
     if (it != groups.end()) return it->second;
     Group g{std::nullopt, flow::AdaptiveConcurrency(opts.arc)};
-    if (auto rl = opts.rate_limits.find(name); rl != opts.rate_limits.end() && rl->second.rate > 0)
+    if (auto rl = opts.rate_limits.find(name); rl != opts.rate_limits.end() && rl->second.rate > 0) {
       g.limiter.emplace(rl->second.rate, rl->second.burst);
-    else  // no configured limit: a practically unlimited bucket that still learns from headers and 429s
+      if (opts.limiter_starts_spent) g.limiter->spend_burst(SteadyClock::now());
+    } else  // no configured limit: a practically unlimited bucket that still learns from headers and 429s
       g.limiter.emplace(1e6, 1'000'000);
     return groups.emplace(name, std::move(g)).first->second;
   }
@@ -207,6 +209,8 @@ struct Executor::Impl {
 
       auto sent = SteadyClock::now();
       Request attempt_req = req;
+      // Every copy the server may have read must pass the limiter: no silent replay inside the client.
+      attempt_req.replay_on_stale_connection = false;
       auto r = co_await client.send(std::move(attempt_req));
       auto done = SteadyClock::now();
       ev.latency = done - sent;

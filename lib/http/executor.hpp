@@ -28,6 +28,10 @@ struct ExecutorOptions {
   // Per endpoint group (carto-maps-api.md §6). A group missing here has no configured rate, but is still
   // tightened by Carto-Rate-Limit-* headers and held after a 429.
   std::map<std::string, config::RateLimit> rate_limits{};
+  // Whether a configured group's bucket starts spent (GcraLimiter::spend_burst at its first request)
+  // rather than full, so a restarted daemon stays within the limit across the restart. Default false
+  // for library users; executor_options() (the daemon and the CLI) sets true.
+  bool limiter_starts_spent = false;
   // Uniform random numbers in [0, 1) for backoff jitter; default: a seeded std::mt19937_64.
   std::function<double()> random{};
 };

@@ -132,6 +132,21 @@ TEST_F(FakeCartoFaults, stall_pauses_mid_body_then_completes) {
   EXPECT_EQ(r.body, clean_tile);
 }
 
+TEST_F(FakeCartoFaults, stall_on_a_bodyless_304_stalls_before_the_headers) {
+  use("seed_tile:stall=1,stall_ms=150");
+  SyncClient c(server.port());
+  const std::vector<std::pair<std::string, std::string>> ims{
+      {"If-Modified-Since", "Fri, 01 Jan 2100 00:00:00 GMT"}};
+  auto t0 = Clock::now();
+  EXPECT_EQ(c.get(kTile, ims).status, 304);
+  EXPECT_GE(Clock::now() - t0, 150ms);  // the answer itself waited
+  server.set_faults(FaultSet{});
+  auto t1 = Clock::now();
+  EXPECT_EQ(c.get(kTile, ims).status, 304);  // the kept-alive connection is not held afterwards
+  EXPECT_LT(Clock::now() - t1, 100ms);
+  EXPECT_EQ(c.connects(), 1u);
+}
+
 TEST_F(FakeCartoFaults, trickle_sends_small_chunks_slowly) {
   use("*:trickle=1,trickle_chunk_bytes=512,trickle_delay_ms=2");
   SyncClient c(server.port());
@@ -238,6 +253,44 @@ TEST(FakeCartoFaultFlags, parse_the_command_line_form) {
   EXPECT_TRUE(parse_fault_flag("no-colon", r));
   EXPECT_TRUE(parse_fault_flag("tile:error_200=1", r));
   EXPECT_TRUE(parse_fault_flag("tile:unknown=1", r));
+}
+
+TEST_F(FakeCartoFaults, log_names_the_fault_kind_actually_applied) {
+  FaultSet set;
+  set.seed = 7;
+  set.rules.push_back(rule_from("seed_metadata:malformed_json=1"));
+  set.rules.push_back(rule_from("seed_tile:error_429=1,retry_after=http-date,count=1"));
+  set.rules.push_back(rule_from("seed_tile:reset_before_headers=1,count=1"));
+  set.rules.push_back(rule_from("seed_tile:malformed_json=1"));  // matches, but a PNG is not JSON
+  server.set_faults(set);
+  SyncClient c(server.port());
+  EXPECT_EQ(c.get(kJsonRoute).status, 200);
+  EXPECT_EQ(c.get(kTile).status, 429);
+  SyncClient fresh(server.port());
+  EXPECT_TRUE(fresh.get(kTile).error);
+  SyncClient third(server.port());
+  EXPECT_EQ(third.get(kTile).body, clean_tile);
+  auto log = server.requests();
+  ASSERT_EQ(log.size(), 4u);
+  EXPECT_EQ(log[0].fault_kind, "malformed_json");
+  EXPECT_EQ(log[1].fault_kind, "error_429_retry_after_http-date");
+  EXPECT_EQ(log[2].fault_kind, "reset_before_headers");
+  EXPECT_EQ(log[3].fault, "seed_tile");
+  EXPECT_EQ(log[3].fault_kind, "");
+}
+
+TEST(FakeCartoFaultKind, names_every_part_of_a_decision) {
+  FaultDecision d;
+  EXPECT_EQ(fault_kind(d, true), "");
+  d.delay = std::chrono::milliseconds(5);
+  d.error_status = 503;
+  d.retry_after = RetryAfterMode::seconds;
+  d.body = BodyFault::truncate;
+  d.malformed_json = true;
+  d.wrong_content_type = true;
+  EXPECT_EQ(fault_kind(d, true),
+            "latency+error_503_retry_after_seconds+truncate+malformed_json+wrong_content_type");
+  EXPECT_EQ(fault_kind(d, false), "latency+error_503_retry_after_seconds+truncate+wrong_content_type");
 }
 
 }  // namespace

@@ -246,6 +246,22 @@ TEST_F(HttpClient, replays_on_a_fresh_connection_when_a_reused_one_dies_before_a
   EXPECT_EQ(client->stats().stale_replaced, 1u);
 }
 
+TEST_F(HttpClient, leaves_the_replay_to_a_caller_that_turns_it_off) {
+  int served = 0;
+  ScriptedServer server(ioc.get_executor(), [&](const ServedRequest& q) {
+    Reply r = ok(std::to_string(++served));
+    if (q.connection == 1 && served == 2) r.action = Reply::Action::close;  // read, then dropped
+    return r;
+  });
+  auto client = make_client();
+  ASSERT_TRUE(get(*client, server.url()).has_value());
+  auto r = get(*client, server.url(), [](Request& q) { q.replay_on_stale_connection = false; });
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::connection_reset);
+  EXPECT_EQ(server.requests().size(), 2u);  // the server read it: a rate limiter must count it
+  EXPECT_EQ(client->stats().stale_replaced, 0u);
+}
+
 TEST_F(HttpClient, read_deadline_fails_a_stalled_response) {
   ScriptedServer server(ioc.get_executor(), [](const ServedRequest&) {
     Reply r;

@@ -200,6 +200,41 @@ TEST_F(HttpExecutor, limiter_paces_a_group_at_rate_plus_burst) {
   EXPECT_GE(q.back().arrived - q.front().arrived, 190ms);
 }
 
+TEST_F(HttpExecutor, daemon_options_start_each_limited_group_with_its_burst_spent) {
+  // executor_options() is what the daemon uses: a restart must not hand out a fresh burst.
+  auto o = executor_options(config::RetryConfig{}, config::ConcurrencyConfig{.max = 8, .initial = 8},
+                            {{"tile", {20, 2}}});
+  EXPECT_TRUE(o.limiter_starts_spent);
+  o.arc.adaptive = false;
+  auto ex = make(o);
+  ScriptedServer server(ioc.get_executor(), [](const ServedRequest&) { return status(200); });
+  for (auto& r : run_many(*ex, "warm", server.url("/w"), 3)) ASSERT_TRUE(r.has_value());
+  auto results = run_many(*ex, "tile", server.url("/t"), 3);
+  for (auto& r : results) ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(server.requests().size(), 6u);
+  // Spent: 50, 100, 150 ms after the first ask (a full bucket would send two at once and the third at 50).
+  EXPECT_GE(server.requests()[5].arrived - server.requests()[3].arrived, 90ms);
+}
+
+TEST_F(HttpExecutor, a_request_reset_on_a_reused_connection_is_retried_through_the_limiter) {
+  // The server reads the second request and drops the connection unanswered (as a CARTO edge may):
+  // the copy it read counts against its limit, so the next copy must wait for the limiter too.
+  int served = 0;
+  ScriptedServer server(ioc.get_executor(), [&](const ServedRequest& q) {
+    Reply r = status(200);
+    if (q.connection == 1 && ++served == 2) r.action = Reply::Action::close;
+    return r;
+  });
+  auto o = fast_retries();
+  o.rate_limits = {{"tile", {20, 1}}};  // one every 50 ms
+  auto ex = make(o);
+  ASSERT_TRUE(run(*ex, "tile", server.url("/a")).has_value());
+  auto r = run(*ex, "tile", server.url("/b"));
+  ASSERT_TRUE(r.has_value()) << r.error().what();
+  ASSERT_EQ(server.requests().size(), 3u);
+  EXPECT_GE(server.requests()[2].arrived - server.requests()[1].arrived, 45ms);
+}
+
 TEST_F(HttpExecutor, cache_hits_are_not_charged_to_the_limiter) {
   ScriptedServer server(ioc.get_executor(), [](const ServedRequest&) {
     return status(200, {{"X-Cache", "HIT"}});

@@ -55,7 +55,18 @@ TEST(PlanRequest, seed_shape_uses_dlt_paths_and_api_key_query) {
   auto lg = plan_request(src, resource(cfg::ResourceKind::layergroup), {});
   EXPECT_EQ(lg->url, "https://g.maps.carto.com/v1/layergroup");
   auto st = plan_request(src, resource(cfg::ResourceKind::static_image), {});
-  EXPECT_EQ(st->url, "https://g.maps.carto.com/v1/static/png");
+  EXPECT_EQ(st->url, "https://g.maps.carto.com/v1/static/png?width=600&height=400");
+}
+
+TEST(PlanRequest, seed_static_image_asks_for_the_configured_size) {
+  auto src = source(cfg::ApiShape::seed, "https://g.maps.carto.com/v1/");
+  auto st = resource(cfg::ResourceKind::static_image);
+  st.static_image.width = 300;
+  st.static_image.height = 200;
+  st.static_image.format = "jpg";
+  EXPECT_EQ(plan_request(src, st, {})->url, "https://g.maps.carto.com/v1/static/jpg?width=300&height=200");
+  st.path = "static/{width}x{height}.{format}";  // a path that carries the size gets no query copy
+  EXPECT_EQ(plan_request(src, st, {})->url, "https://g.maps.carto.com/v1/static/300x200.jpg");
 }
 
 TEST(PlanRequest, v1_anonymous_map_posts_json_or_gets_config) {

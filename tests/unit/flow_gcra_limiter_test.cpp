@@ -71,6 +71,38 @@ TEST(GcraLimiter, never_exceeds_rate_plus_burst_over_any_window) {
   }
 }
 
+// Most requests any window [from, from + w] of the sorted times holds, minus what burst + rate * w allows.
+double worst_excess(const std::vector<TimePoint>& sent, double rate, std::uint32_t burst) {
+  double worst = -1e9;
+  for (std::size_t i = 0; i < sent.size(); ++i)
+    for (std::size_t j = i; j < sent.size(); ++j) {
+      double w = std::chrono::duration<double>(sent[j] - sent[i]).count();
+      worst = std::max(worst, static_cast<double>(j - i + 1) - (burst + rate * w));
+    }
+  return worst;
+}
+
+TEST(GcraLimiter, spend_burst_keeps_a_restarted_process_within_its_predecessors_window) {
+  // A process sends as fast as allowed for 120 ms, is killed, and its successor starts at once.
+  for (bool spend : {true, false}) {
+    GcraLimiter before(20, 5);  // T = 50 ms
+    std::vector<TimePoint> sent;
+    for (auto t = 0ms; t < 120ms; t += 1ms)
+      if (before.try_acquire(t0 + t) == Nanos::zero()) sent.push_back(t0 + t);
+    ASSERT_EQ(sent.size(), 7u);  // the burst of 5, then at 50 and 100 ms
+    GcraLimiter after(20, 5);
+    if (spend) after.spend_burst(t0 + 120ms);
+    for (auto t = 120ms; t < 1s; t += 1ms)
+      if (after.try_acquire(t0 + t) == Nanos::zero()) sent.push_back(t0 + t);
+    if (spend) {
+      EXPECT_LE(worst_excess(sent, 20, 5), 1e-9);
+      EXPECT_EQ(sent[7], t0 + 170ms);  // the successor's first request waits one interval
+    } else {
+      EXPECT_GE(worst_excess(sent, 20, 5), 4.0);  // a full fresh bucket: the burst twice over
+    }
+  }
+}
+
 TEST(GcraLimiter, sustained_rate_matches_configuration) {
   GcraLimiter l(10, 10);
   int allowed = 0;

@@ -40,7 +40,39 @@ const char* retry_after_name(RetryAfterMode m) {
   return "none";
 }
 
+const char* body_fault_name(BodyFault b) {
+  switch (b) {
+    case BodyFault::none: return "";
+    case BodyFault::reset_before_headers: return "reset_before_headers";
+    case BodyFault::reset_mid_body: return "reset_mid_body";
+    case BodyFault::truncate: return "truncate";
+    case BodyFault::stall: return "stall";
+    case BodyFault::trickle: return "trickle";
+    case BodyFault::oversize: return "oversize";
+  }
+  return "";
+}
+
 }  // namespace
+
+std::string fault_kind(const FaultDecision& d, bool is_json) {
+  std::string out;
+  auto add = [&out](std::string_view name) {
+    if (!out.empty()) out += '+';
+    out += name;
+  };
+  if (d.delay.count() > 0) add("latency");
+  if (d.error_status != 0) {
+    std::string e = "error_" + std::to_string(d.error_status);
+    if (d.retry_after != RetryAfterMode::none)
+      e += std::string("_retry_after_") + retry_after_name(d.retry_after);
+    add(e);
+  }
+  if (d.body != BodyFault::none) add(body_fault_name(d.body));
+  if (d.malformed_json && is_json) add("malformed_json");
+  if (d.wrong_content_type) add("wrong_content_type");
+  return out;
+}
 
 FaultDecision decide(FaultSet& set, std::string_view route, std::string_view group, std::uint64_t sequence) {
   FaultDecision d;

@@ -76,4 +76,10 @@ std::optional<std::string> parse_fault_flag(std::string_view flag, FaultRule& ou
 
 boost::json::value to_json(const FaultSet& set);
 
+// What a decision actually does to a response, for the request log: "+"-joined names from
+// {latency, error_<status>[_retry_after_<mode>], reset_before_headers, reset_mid_body, truncate, stall,
+// trickle, oversize, malformed_json, wrong_content_type}; empty when the rule matched but drew nothing.
+// malformed_json only counts on a JSON body (is_json), where it is applied. Pure.
+std::string fault_kind(const FaultDecision& d, bool is_json);
+
 }  // namespace cartopull::fake

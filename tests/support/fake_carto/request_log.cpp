@@ -46,7 +46,8 @@ boost::json::value RequestLog::entries_json(std::size_t limit) const {
                                       {"group", e.group},
                                       {"status", e.status},
                                       {"bytes", e.bytes},
-                                      {"fault", e.fault}});
+                                      {"fault", e.fault},
+                                      {"fault_kind", e.fault_kind}});
   }
   return out;
 }

@@ -23,6 +23,7 @@ struct LoggedRequest {
   int status = 0;           // the status line sent (0 when the connection was reset before headers)
   std::uint64_t bytes = 0;  // body bytes actually written
   std::string fault;        // the applied fault rule's match, empty when none
+  std::string fault_kind;   // what the rule did (fault_plan.hpp fault_kind), empty when nothing
 };
 
 // Bounded log of requests plus counters per (route, status). Lives on the server's event loop

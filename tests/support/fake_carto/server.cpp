@@ -245,6 +245,7 @@ asio::awaitable<Sent> Server::Impl::respond(Stream& stream, ApiResponse r, Fault
     co_await timer.async_wait(kTuple);
   }
   if (fault.error_status != 0) r = injected_error(fault, r, wall);
+  if (entry) entry->fault_kind = fault_kind(fault, r.is_json);
   if (fault.body == BodyFault::reset_before_headers) {
     log_planned(0, 0);
     reset(stream);
@@ -259,6 +260,13 @@ asio::awaitable<Sent> Server::Impl::respond(Stream& stream, ApiResponse r, Fault
       if (k == "Content-Type") v = "text/html; charset=utf-8";
 
   const bool no_body = r.status == 204 || r.status == 304;
+  if (no_body && fault.body == BodyFault::stall) {
+    // A body-less answer has no middle to stall in; stalling after it would hold the keep-alive
+    // connection silently, so the client's next request on it would be read (and stamped) late.
+    asio::steady_timer timer(ioc, fault.stall_for);
+    co_await timer.async_wait(kTuple);
+    fault.body = BodyFault::none;
+  }
   std::uint64_t announced = no_body ? 0 : body->size();
   if (fault.body == BodyFault::oversize && !no_body)
     announced = std::max<std::uint64_t>(announced, fault.oversize_bytes);
