@@ -28,7 +28,7 @@ struct StoreConfig {
   Duration busy_timeout = 5s;
   std::uint32_t keep_runs = 100;            // run history kept per job; 0 keeps all
   Duration keep_for = Duration::zero();     // run history age limit; 0 keeps all
-  std::uint64_t queue_bytes = 16ULL << 20;  // bound of the write queue; 16 MiB keeps peak RSS under 64 MB (docs/bench.md)
+  std::uint64_t queue_bytes = 16ULL << 20;  // write queue bound; 16 MiB: peak RSS < 64 MB (docs/bench.md)
 };
 
 struct ServerConfig {
