@@ -238,10 +238,10 @@ for scheme in http https; do
   verify "$work/$scheme.mbtiles" "$zoom"
   rm -f "$work/$scheme.mbtiles"
 done
-# The same HTTP run with a 16 MiB write queue (default 64 MiB): how much of the RSS is that bound.
+# The same HTTP run with a 64 MiB write queue (the default before 16 MiB): how much of the RSS is that bound.
 rm -f "$work"/cartopull.db*
-sed 's|^store: {path: \(.*\)}$|store: {path: \1, queue_bytes: 16777216}|' "$work/cartopull.yaml" >"$work/q16.yaml"
-measure cartopull_http_q16 "$total" "" -- "$build/daemon/cartopull" run -c "$work/q16.yaml" http --log-level warn
+sed 's|^store: {path: \(.*\)}$|store: {path: \1, queue_bytes: 67108864}|' "$work/cartopull.yaml" >"$work/q64.yaml"
+measure cartopull_http_q64 "$total" "" -- "$build/daemon/cartopull" run -c "$work/q64.yaml" http --log-level warn
 show
 
 echo
@@ -261,9 +261,12 @@ awk -v mpz="$mp_zoom" -v z="$zoom" '
     line("cartopull / mapproxy-seed" (mpz < z ? " (mapproxy on z0-" mpz ")" : ""), cp / rate["mapproxy_http"],
          ">= 50", cp >= 50 * rate["mapproxy_http"])
     m = rss["cartopull_http"] > rss["cartopull_https"] ? rss["cartopull_http"] : rss["cartopull_https"]
-    line("cartopull max RSS, MB (default 64 MiB write queue)", m, "<= 64", m <= 64)
-    line("cartopull max RSS, MB (queue_bytes 16 MiB)", rss["cartopull_http_q16"], "<= 64",
-         rss["cartopull_http_q16"] <= 64)
+    line("cartopull max RSS, MB (default 16 MiB write queue)", m, "<= 64", m <= 64)
+    line("cartopull max RSS, MB (queue_bytes 64 MiB)", rss["cartopull_http_q64"], "<= 64",
+         rss["cartopull_http_q64"] <= 64)
     line("cartopull HTTPS / HTTP", rate["cartopull_https"] / cp, ">= 0.6", rate["cartopull_https"] >= 0.6 * cp)
     line("cartopull / wrk (share of the loopback ceiling)", cp / rate["wrk_http"], "-", 1)
+    # A target above the storage ceiling cannot be met by any tool that stores into SQLite here.
+    printf "2 x curl = %d tiles/s and 50 x mapproxy = %d tiles/s, against the storage ceiling of %d tiles/s\n",
+           2 * rate["curl_http"], 50 * rate["mapproxy_http"], rate["raw_sqlite"]
   }' "$results"
