@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "store/database.hpp"
+#include "store/dead_letters.hpp"
 #include "store/ledger_report.hpp"
 #include "store/timestamp.hpp"
 
@@ -51,6 +52,28 @@ sched::JobHistory history_of(const std::string& database, const std::string& job
     ++h.consecutive_failures;
   }
   return h;
+}
+
+std::int64_t dead_letter_count(const std::string& database, const std::string& job) {
+  auto db = open_reader(database);
+  if (!db) return 0;
+  store::DeadLetters letters(*db);
+  auto n = letters.count(job);
+  return n ? *n : 0;
+}
+
+std::map<std::string, std::int64_t> dead_letter_counts(const std::string& database) {
+  std::map<std::string, std::int64_t> out;
+  auto db = open_reader(database);
+  if (!db) return out;
+  auto st = db->prepare("SELECT job, count(*) FROM dead_letters GROUP BY job");
+  if (!st) return out;
+  while (true) {
+    auto row = st->step();
+    if (!row || !*row) break;
+    out[st->column_text(0)] = st->column_int64(1);
+  }
+  return out;
 }
 
 std::string runs_json(const std::string& database, const std::string& job, std::size_t limit) {

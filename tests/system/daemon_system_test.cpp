@@ -190,8 +190,15 @@ TEST_F(Daemon, dead_letter_gauge_follows_failed_tiles_and_their_recovery) {
   for (int i = 0; i < 100 && (after_failure = gauge()) != 85; ++i) std::this_thread::sleep_for(20ms);
   EXPECT_EQ(after_failure, 85);  // z0-3: 85 tiles, each failed once
 
+  // A restarted daemon reads the stored dead letters before any run.
+  daemon->signal(SIGTERM);
+  ASSERT_EQ(daemon->wait(20s), std::optional<int>(0)) << daemon->err();
+  daemon = start(text);
+  EXPECT_EQ(gauge(), 85);
+
   ASSERT_EQ(fake.request("DELETE", "/_fake/scenario").status, 200);
-  ASSERT_EQ(admin.request("POST", "/api/jobs/pyramid/run").status, 202);
+  cartopull::fake::SyncClient admin2(admin_port_);
+  ASSERT_EQ(admin2.request("POST", "/api/jobs/pyramid/run").status, 202);
   int after_recovery = -1;
   for (int i = 0; i < 1500 && (after_recovery = gauge()) != 0; ++i) std::this_thread::sleep_for(20ms);
   EXPECT_EQ(after_recovery, 0);
