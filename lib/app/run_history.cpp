@@ -63,17 +63,11 @@ std::int64_t dead_letter_count(const std::string& database, const std::string& j
 }
 
 std::map<std::string, std::int64_t> dead_letter_counts(const std::string& database) {
-  std::map<std::string, std::int64_t> out;
   auto db = open_reader(database);
-  if (!db) return out;
-  auto st = db->prepare("SELECT job, count(*) FROM dead_letters GROUP BY job");
-  if (!st) return out;
-  while (true) {
-    auto row = st->step();
-    if (!row || !*row) break;
-    out[st->column_text(0)] = st->column_int64(1);
-  }
-  return out;
+  if (!db) return {};
+  store::DeadLetters letters(*db);
+  auto counts = letters.counts();
+  return counts ? std::move(*counts) : std::map<std::string, std::int64_t>{};
 }
 
 std::string runs_json(const std::string& database, const std::string& job, std::size_t limit) {

@@ -55,4 +55,17 @@ result<std::int64_t> DeadLetters::count(const std::string& job) {
   return *row ? select->column_int64(0) : 0;
 }
 
+result<std::map<std::string, std::int64_t>> DeadLetters::counts() {
+  auto select = db_.prepare("SELECT job, count(*) FROM dead_letters GROUP BY job");
+  if (!select) return select.error();
+  std::map<std::string, std::int64_t> out;
+  for (;;) {
+    auto row = select->step();
+    if (!row) return row.error();
+    if (!*row) break;
+    out[select->column_text(0)] = select->column_int64(1);
+  }
+  return out;
+}
+
 }  // namespace cartopull::store

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,8 @@ class DeadLetters {
   result<std::vector<DeadLetter>> list(const std::string& job);
   // How many items of `job` wait to be retried (for the dead-letter gauge; no rows are read).
   result<std::int64_t> count(const std::string& job);
+  // The same for every job that has any, keyed by job name (one query at daemon startup).
+  result<std::map<std::string, std::int64_t>> counts();
 
  private:
   Database& db_;

@@ -45,6 +45,8 @@ TEST(StoreDeadLetters, count_is_per_job_and_follows_removals) {
   ASSERT_TRUE(letters.add("other", "tiles", "3/1/2", "http 500", 5, 2, kT0));
   EXPECT_EQ(letters.count("maps").value(), 2);
   EXPECT_EQ(letters.count("other").value(), 1);
+  const std::map<std::string, std::int64_t> all{{"maps", 2}, {"other", 1}};
+  EXPECT_EQ(letters.counts().value(), all);
   ASSERT_TRUE(letters.remove("maps", "tiles", "3/1/2").value());
   EXPECT_EQ(letters.count("maps").value(), 1);
 }
