@@ -9,22 +9,10 @@ build=${1:-build}
 zoom=${2:-7}
 work=$(mktemp -d)
 trap 'kill "$fake" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$build/tests/fake-carto" --port 0 --port-file "$work/port" --seed-api-key bench-key >/dev/null 2>&1 &
-fake=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-cat >"$work/c.yaml" <<YAML
-store: {path: $work/db/c.db}
-defaults:
-  concurrency: {max: 32, initial: 8}
-  rate_limits: {tile: {rate: 100000, burst: 10000}}
-sources:
-  s: {shape: seed, base_url: "http://127.0.0.1:$(cat "$work/port")/v1/", api_key: "\${BENCH_KEY}"}
-jobs:
-  - name: pyramid
-    source: s
-    resources:
-      - {name: tiles, kind: tiles, tiles: {min_zoom: 0, max_zoom: $zoom}}
-YAML
+# shellcheck source=bench/fake_carto_pyramid.sh
+. "$(dirname "$0")/fake_carto_pyramid.sh"
+start_fake_carto "$build" "$work"
+write_pyramid_config "$work" pyramid 0 "$zoom" png 8
 run() {
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" env BENCH_KEY=bench-key \
     "$build/daemon/cartopull" run -c "$work/c.yaml" pyramid --log-level warn >"$work/out"

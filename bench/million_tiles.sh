@@ -13,24 +13,10 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-"$build/tests/fake-carto" --port 0 --port-file "$work/port" --seed-api-key bench-key --tile-cache-mb 16 \
-  --log-capacity 1000 >/dev/null 2>&1 &
-fake=$!
-for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
-cat >"$work/c.yaml" <<YAML
-store: {path: $work/db/c.db}
-defaults:
-  concurrency: {max: 32, initial: 16}
-  rate_limits: {tile: {rate: 100000, burst: 10000}}
-sources:
-  s: {shape: seed, base_url: "http://127.0.0.1:$(cat "$work/port")/v1/", api_key: "\${BENCH_KEY}"}
-jobs:
-  - name: million
-    source: s
-    resources:
-      - {name: tiles, kind: tiles, tiles: {min_zoom: $zoom, max_zoom: $zoom, formats: [mvt]}}
-YAML
-start=$(date +%s.%N)
+# shellcheck source=bench/fake_carto_pyramid.sh
+. "$(dirname "$0")/fake_carto_pyramid.sh"
+start_fake_carto "$build" "$work" --tile-cache-mb 16 --log-capacity 1000
+write_pyramid_config "$work" million "$zoom" "$zoom" mvt 16
 /usr/bin/time -f "%e %U %S %M" -o "$work/time" env BENCH_KEY=bench-key \
   "$build/daemon/cartopull" run -c "$work/c.yaml" million --log-level warn >"$work/out" &
 timer=$!
@@ -47,7 +33,6 @@ while kill -0 "$daemon" 2>/dev/null; do
   sleep 1
 done
 wait "$timer"
-end=$(date +%s.%N)
 read -r wall user sys peak <"$work/time"
 items=$(awk '/items/ {print $2}' "$work/out")
 tiles=$(sqlite3 "$work/db/c.db" 'select count(*) from tiles' 2>/dev/null || echo "?")
