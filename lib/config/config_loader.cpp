@@ -398,7 +398,7 @@ class Loader {
     store(at(doc, "store"));
     server(at(doc, "server"));
     defaults(at(doc, "defaults"));
-    sources(at(doc, "sources"));
+    sources(doc, at(doc, "sources"));
     jobs(at(doc, "jobs"));
     (void)c;
   }
@@ -532,12 +532,17 @@ class Loader {
     }
   }
 
-  void sources(const YAML::Node& n) {
+  void sources(const YAML::Node& doc, const YAML::Node& n) {
     if (!n.IsDefined() || n.IsNull()) {
-      r_.error(n, "sources", "at least one source is required");
+      // An absent key has no position of its own; the document's start still gives file:line.
+      r_.error(doc, "sources", "at least one source is required");
       return;
     }
     if (!r_.map(n, "sources", {})) return;
+    if (n.size() == 0) {
+      r_.error(n, "sources", "at least one source is required");
+      return;
+    }
     for (auto it = n.begin(); it != n.end(); ++it) {
       auto name = it->first.Scalar();
       auto path = join_path("sources", name);

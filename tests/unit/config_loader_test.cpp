@@ -348,6 +348,11 @@ TEST(ConfigLoader, requires_sources_and_reports_unreadable_files) {
   auto none = parse("jobs: []\n");
   ASSERT_EQ(none.errors.size(), 1u);
   EXPECT_EQ(none.errors[0].key, "sources");
+  EXPECT_EQ(none.errors[0].line, 1) << "an absent section is reported at the document's start";
+  auto empty = parse("store: {path: /tmp/x.db}\nsources: {}\n");
+  ASSERT_EQ(empty.errors.size(), 1u);
+  EXPECT_EQ(empty.errors[0].key, "sources");
+  EXPECT_EQ(empty.errors[0].line, 2);
   auto missing = cfg::load_config_file("/nonexistent/cartopull.yaml", env_of({}));
   ASSERT_EQ(missing.errors.size(), 1u);
   EXPECT_NE(missing.errors[0].to_string().find("/nonexistent/cartopull.yaml: cannot read"),
