@@ -500,6 +500,10 @@ struct Client::Impl {
     std::optional<Origin> first_origin;
 
     for (std::uint32_t redirects = 0;; ++redirects) {
+      if (redirects > 0 && req.before_redirect) {
+        auto gate = co_await req.before_redirect();
+        if (!gate) co_return gate.error();
+      }
       auto target = parse_target(url);
       if (!target) co_return target.error();
       if (!first_origin) first_origin = target->origin;

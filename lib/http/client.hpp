@@ -4,6 +4,7 @@
 #include <boost/asio/awaitable.hpp>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -35,6 +36,9 @@ struct Request {
   // fresh connection inside send(). The server may have read (and rate-charged) the first copy before
   // the reset, so a rate-limited caller (Executor) turns this off and retries through its limiter.
   bool replay_on_stale_connection = true;
+  // Awaited before each redirect hop is sent; an error ends the exchange with it. A rate-limited caller
+  // (Executor) charges its limiter here, since every hop is a request the server counts. Empty: no gate.
+  std::function<boost::asio::awaitable<result<void>>()> before_redirect;
 };
 
 // A response of any status: 4xx and 5xx are values, not errors.

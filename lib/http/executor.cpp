@@ -139,6 +139,21 @@ struct Executor::Impl {
     }
   }
 
+  // Waits until the group's limiter grants a cell; fails as rate_limited when that would pass the deadline.
+  asio::awaitable<result<void>> acquire_cell(std::string name, SteadyClock::time_point deadline) {
+    for (;;) {
+      Group& g = group(name);
+      if (!g.limiter) co_return result<void>{};
+      auto now = SteadyClock::now();
+      Nanos wait = g.limiter->try_acquire(now);
+      if (wait == Nanos::zero()) co_return result<void>{};
+      if (now + wait > deadline)
+        co_return Error(errc::rate_limited,
+                        "endpoint group " + name + " is rate limited beyond the deadline");
+      co_await sleep_until(now + wait);
+    }
+  }
+
   void emit(AttemptEvent& e, const std::string& name) {
     Group& g = group(name);
     e.concurrency_limit = g.arc.limit();
@@ -186,24 +201,16 @@ struct Executor::Impl {
       // The limiter comes after the slot so that a granted cell is spent at once: charging first and
       // queueing after would let sends bunch up beyond the rate.
       auto limiter_start = SteadyClock::now();
-      for (;;) {
-        Group& g = group(name);
-        if (!g.limiter) break;
+      if (auto cell = co_await acquire_cell(name, deadline); !cell) {
         auto now = SteadyClock::now();
-        Nanos wait = g.limiter->try_acquire(now);
-        if (wait == Nanos::zero()) break;
-        if (now + wait > deadline) {
-          g.arc.on_finish(now, Nanos::zero(), flow::ArcSignal::neutral);
-          --in_flight;
-          wake_all();
-          ev.error = make_error_code(errc::rate_limited);
-          ev.status_class = "error";
-          ev.limiter_wait = now - limiter_start;
-          emit(ev, name);
-          co_return Error(errc::rate_limited,
-                          "endpoint group " + name + " is rate limited beyond the deadline");
-        }
-        co_await sleep_until(now + wait);
+        group(name).arc.on_finish(now, Nanos::zero(), flow::ArcSignal::neutral);
+        --in_flight;
+        wake_all();
+        ev.error = cell.error().code;
+        ev.status_class = "error";
+        ev.limiter_wait = now - limiter_start;
+        emit(ev, name);
+        co_return cell.error();
       }
       ev.limiter_wait = SteadyClock::now() - limiter_start;
 
@@ -211,6 +218,11 @@ struct Executor::Impl {
       Request attempt_req = req;
       // Every copy the server may have read must pass the limiter: no silent replay inside the client.
       attempt_req.replay_on_stale_connection = false;
+      // A followed redirect is one more request against the same limit.
+      std::function<asio::awaitable<result<void>>()> gate = [this, name, deadline] {
+        return acquire_cell(name, deadline);
+      };
+      attempt_req.before_redirect = std::move(gate);
       auto r = co_await client.send(std::move(attempt_req));
       auto done = SteadyClock::now();
       ev.latency = done - sent;

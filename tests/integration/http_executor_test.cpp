@@ -235,6 +235,29 @@ TEST_F(HttpExecutor, a_request_reset_on_a_reused_connection_is_retried_through_t
   EXPECT_GE(server.requests()[2].arrived - server.requests()[1].arrived, 45ms);
 }
 
+TEST_F(HttpExecutor, each_redirect_hop_waits_for_the_limiter) {
+  // CARTO counts every request, the redirected one too: a hop sent at once would pass the limit.
+  ScriptedServer server(ioc.get_executor(), [&](const ServedRequest& q) {
+    if (q.target.starts_with("/moved")) return status(302, {{"Location", "/here"}});
+    return status(200);
+  });
+  auto o = fast_retries();
+  o.rate_limits = {{"tile", {20, 1}}};  // one every 50 ms
+  auto ex = make(o);
+  ASSERT_TRUE(run(*ex, "warm", server.url("/w")).has_value());  // connect time would skew arrivals
+  for (int i = 0; i < 2; ++i) {
+    auto r = run(*ex, "tile", server.url("/moved"));
+    ASSERT_TRUE(r.has_value()) << r.error().what();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->redirects, 1u);
+  }
+  const auto& q = server.requests();
+  ASSERT_EQ(q.size(), 5u);
+  // Four limited requests, 50 ms apart: 150 ms from first to last. Ungated hops would span only 50 ms.
+  EXPECT_GE(q[4].arrived - q[1].arrived, 130ms);
+  EXPECT_EQ(q[2].target, "/here");
+}
+
 TEST_F(HttpExecutor, cache_hits_are_not_charged_to_the_limiter) {
   ScriptedServer server(ioc.get_executor(), [](const ServedRequest&) {
     return status(200, {{"X-Cache", "HIT"}});
