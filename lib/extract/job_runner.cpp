@@ -443,7 +443,7 @@ asio::awaitable<void> Pyramid::tile(carto::TileId t) {
     }
     store::TileFreshness fresh{
         std::chrono::system_clock::now(), header(res, "Last-Modified"), header(res, "ETag"),
-        values.contains("layergroup_id") ? std::optional(values["layergroup_id"]) : std::nullopt};
+        values.contains("layergroupid") ? std::optional(values["layergroupid"]) : std::nullopt};
     if (res.status == 200) {
       renewals_in_row_ = 0;
       run_.counts_.bytes += static_cast<std::int64_t>(res.body_bytes);
@@ -495,12 +495,15 @@ asio::awaitable<bool> Run::pyramid(const config::ResourceConfig& r, carto::Place
     store::TilesetId tileset = 0;
     std::unordered_set<std::uint64_t> done;
     auto run = run_;
-    std::function<result<void>(store::WriteContext&)> task = [&, key, format,
-                                                              run](store::WriteContext& c) -> result<void> {
+    // Skip only what the interrupted run stored from this data version: a bump in between changes it.
+    std::optional<std::string> token =
+        values.contains("layergroupid") ? std::optional(values["layergroupid"]) : std::nullopt;
+    std::function<result<void>(store::WriteContext&)> task = [&, key, format, run,
+                                                              token](store::WriteContext& c) -> result<void> {
       auto id = c.tiles.ensure_tileset(key, store::mbtiles_format(format), std::chrono::system_clock::now());
       if (!id) return id.error();
       tileset = *id;
-      auto stored = c.tiles.tiles_of_run(tileset, run);
+      auto stored = c.tiles.tiles_of_run(tileset, run, token);
       if (!stored) return stored.error();
       for (const auto& k : *stored) done.insert(Pyramid::key(k.z, k.x, k.y));
       return {};

@@ -140,11 +140,13 @@ result<bool> TileStore::has_tiles(TilesetId tileset) {
   return *row;
 }
 
-result<std::vector<TileKey>> TileStore::tiles_of_run(TilesetId tileset, RunId run) {
-  auto select =
-      db_.prepare("SELECT z, x, y FROM tiles WHERE tileset_id = ?1 AND run_id = ?2 ORDER BY z, x, y");
+result<std::vector<TileKey>> TileStore::tiles_of_run(TilesetId tileset, RunId run,
+                                                     const std::optional<std::string>& token) {
+  auto select = db_.prepare(
+      "SELECT z, x, y FROM tiles WHERE tileset_id = ?1 AND run_id = ?2 AND (?3 IS NULL OR token = ?3) "
+      "ORDER BY z, x, y");
   if (!select) return select.error();
-  select->bind(1, tileset).bind(2, run);
+  select->bind(1, tileset).bind(2, run).bind(3, token);
   std::vector<TileKey> keys;
   for (;;) {
     auto row = select->step();

@@ -37,7 +37,7 @@ struct TileFreshness {
   Timestamp fetched_at;
   std::optional<std::string> last_modified;  // HTTP-date as received
   std::optional<std::string> etag;
-  std::optional<std::string> token;  // layergroup id the tile was fetched with (not a secret)
+  std::optional<std::string> token;  // layergroup token (id:cache_buster) it was fetched with (not a secret)
 };
 
 struct TileWrite {
@@ -98,8 +98,10 @@ class TileStore {
   result<std::int64_t> count_tiles(TilesetId tileset);
   // Whether the tileset holds any tile (one index probe, unlike count_tiles).
   result<bool> has_tiles(TilesetId tileset);
-  // Tiles last written by `run`: what a resumed run does not need to fetch again.
-  result<std::vector<TileKey>> tiles_of_run(TilesetId tileset, RunId run);
+  // Tiles last written by `run`: what a resumed run does not need to fetch again. With `token`, only
+  // those fetched with that layergroup token: a tile from an older data version must be fetched again.
+  result<std::vector<TileKey>> tiles_of_run(TilesetId tileset, RunId run,
+                                            const std::optional<std::string>& token = std::nullopt);
 
   result<void> set_metadata(TilesetId tileset, const TilesetMetadata& metadata);
   result<std::vector<std::pair<std::string, std::string>>> metadata(TilesetId tileset);

@@ -247,6 +247,63 @@ TEST_F(Extraction, a_second_run_revalidates_and_a_bump_refetches_only_changed_ti
   EXPECT_EQ(third.counts.unchanged, 85 - changed);
 }
 
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char b : bytes) out += {kDigits[b >> 4], kDigits[b & 15]};
+  return out;
+}
+
+TEST_F(Extraction, a_resume_after_a_data_bump_revalidates_tiles_of_the_old_version) {
+  auto c = config(R"(  - name: city
+    source: v1
+    resources:
+      - name: lg
+        kind: anonymous_map
+        map_config: {version: 1.3.0, layers: [{type: mapnik, options: {sql: "select * from cities", cartocss: "#l{}", cartocss_version: 2.1.1}}]}
+      - {name: tiles, kind: tiles, parent: lg, tiles: {min_zoom: 0, max_zoom: 3, formats: [png]}}
+)");
+  auto first = run(c, "city");
+  ASSERT_EQ(first.status, store::RunStatus::ok) << first.error;
+  auto token = *db().query_text("SELECT layergroupid FROM res_city__lg ORDER BY _id LIMIT 1");
+  EXPECT_EQ(count("SELECT count(*) FROM tiles WHERE token = '" + token + "'"), 85)
+      << "the whole token is kept";
+  {
+    // As if the process died just before marking the run done: every tile is stored, the run resumable.
+    auto rw = std::move(*store::Database::open(dir_.file("c.db"), {}));
+    ASSERT_TRUE(rw.exec("UPDATE runs SET status = 'interrupted', finished_at = NULL WHERE id = " +
+                        std::to_string(first.run)));
+  }
+  std::map<std::string, std::string> before;
+  carto::TileEnumerator e(carto::Coverage::world(), 0, 3);
+  while (auto t = e.next())
+    before[carto::to_string(*t)] =
+        *fake_.expected_tile(token, "mapnik", t->z, t->x, t->y, fake::TileFormat::png);
+  fake_.bump(token.substr(0, token.find(':')));
+
+  auto resumed = run(c, "city");
+  EXPECT_TRUE(resumed.resumed);
+  EXPECT_EQ(resumed.run, first.run);
+  EXPECT_EQ(resumed.status, store::RunStatus::ok) << resumed.error;
+  auto new_token = *db().query_text("SELECT layergroupid FROM res_city__lg ORDER BY _id DESC LIMIT 1");
+  ASSERT_NE(new_token, token);
+  int changed = 0;
+  carto::TileEnumerator e2(carto::Coverage::world(), 0, 3);
+  while (auto t = e2.next()) {
+    auto now = *fake_.expected_tile(new_token, "mapnik", t->z, t->x, t->y, fake::TileFormat::png);
+    changed += now != before[carto::to_string(*t)];
+    auto stored = db().query_text(
+        "SELECT hex(b.data) FROM tiles t JOIN blobs b ON b.id = t.blob_id WHERE t.z = " +
+        std::to_string(t->z) + " AND t.x = " + std::to_string(t->x) + " AND t.y = " + std::to_string(t->y));
+    ASSERT_TRUE(stored) << carto::to_string(*t);
+    EXPECT_TRUE(*stored == hex(now)) << carto::to_string(*t) << " is one data version old";
+  }
+  ASSERT_GT(changed, 0);
+  EXPECT_EQ(resumed.counts.fetched, 1 + changed) << "the changed tiles are rewritten";
+  EXPECT_EQ(resumed.counts.unchanged, 85 - changed) << "the rest revalidated, not skipped";
+  EXPECT_EQ(count("SELECT count(*) FROM tiles WHERE token = '" + new_token + "'"), 85);
+}
+
 TEST_F(Extraction, failures_over_the_threshold_fail_the_run_and_the_next_run_clears_them) {
   auto c = config(R"(  - name: seed
     source: seed

@@ -142,6 +142,22 @@ TEST_F(StoreTileStore, tiles_of_run_lists_what_a_resumed_run_can_skip) {
   EXPECT_EQ(tiles->tiles_of_run(tileset, 5).value(), (std::vector<TileKey>{{2, 0, 0}, {2, 1, 0}}));
 }
 
+TEST_F(StoreTileStore, tiles_of_run_with_a_token_leaves_out_tiles_of_another_data_version) {
+  auto a = tile({3, 0, 0}, "a");
+  a.run = 7;
+  a.freshness.token = "abc:100";
+  auto b = tile({3, 1, 0}, "b");
+  b.run = 7;
+  b.freshness.token = "abc:200";
+  auto c = tile({3, 2, 0}, "c");  // no token recorded
+  c.run = 7;
+  for (const auto& t : {a, b, c}) ASSERT_TRUE(tiles->put_tile(t));
+  EXPECT_EQ(tiles->tiles_of_run(tileset, 7, std::string("abc:200")).value(),
+            (std::vector<TileKey>{{3, 1, 0}}));
+  EXPECT_TRUE(tiles->tiles_of_run(tileset, 7, std::string("abc:300")).value().empty());
+  EXPECT_EQ(tiles->tiles_of_run(tileset, 7).value().size(), 3u);
+}
+
 TEST_F(StoreTileStore, metadata_is_replaced_whole) {
   TilesetMetadata m;
   m.name = "roads";
