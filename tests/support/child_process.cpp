@@ -134,9 +134,10 @@ std::string ChildProcess::err() const {
   return read_file(err_path_);
 }
 
-RunResult run_program(std::vector<std::string> argv, std::map<std::string, std::string> env) {
+RunResult run_program(std::vector<std::string> argv, std::map<std::string, std::string> env,
+                      std::chrono::seconds limit) {
   ChildProcess p(std::move(argv), std::move(env));
-  auto st = p.wait(std::chrono::seconds(30));
+  auto st = p.wait(limit);
   RunResult r;
   r.status = st ? *st : -1;
   r.out = p.out();

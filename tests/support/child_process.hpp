@@ -40,12 +40,14 @@ class ChildProcess {
   std::string out_path_, err_path_;
 };
 
-// Runs a program to completion (hard limit 30 s) and returns {status, stdout, stderr}.
+// Runs a program to completion (hard limit `limit`, then killed: status -1) and returns
+// {status, stdout, stderr}.
 struct RunResult {
   int status = -1;
   std::string out, err;
 };
-RunResult run_program(std::vector<std::string> argv, std::map<std::string, std::string> env = {});
+RunResult run_program(std::vector<std::string> argv, std::map<std::string, std::string> env = {},
+                      std::chrono::seconds limit = std::chrono::seconds(30));
 
 std::string read_file(const std::string& path);
 

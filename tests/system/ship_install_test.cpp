@@ -67,8 +67,10 @@ TEST(ShipInstall, usr_prefix_puts_config_in_etc_and_the_unit_in_lib_systemd) {
 TEST(ShipInstall, deb_has_fhs_paths_shlib_depends_and_a_conffile) {
   ASSERT_TRUE(packaging_included()) << "CMakeLists.txt must include(cmake/Packaging.cmake)";
   TempDir dir;
+  // Packing the Debug ASan binary (dpkg-shlibdeps, compression) passed 30 s at load 7-8 on 2 cores.
   auto r = run_program(
-      {"/usr/bin/cpack", "-G", "DEB", "--config", kBuild + "/CPackConfig.cmake", "-B", dir.path()});
+      {"/usr/bin/cpack", "-G", "DEB", "--config", kBuild + "/CPackConfig.cmake", "-B", dir.path()}, {},
+      std::chrono::seconds(240));
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   std::string deb;
   for (const auto& e : fs::directory_iterator(dir.path()))
