@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -23,14 +24,16 @@ struct AttemptEvent {
   flow::RetryReason retry_reason = flow::RetryReason::none;  // set when another attempt follows
   bool final = true;                                         // no further attempt for this request
   flow::Nanos latency{0};                                    // send to last body byte
-  flow::Nanos queue_wait{0};                                 // waiting for a concurrency slot
-  flow::Nanos limiter_wait{0};                               // waiting for the GCRA limiter
-  flow::Nanos retry_delay{0};                                // backoff before the next attempt
-  std::uint64_t bytes = 0;                                   // body bytes received (wire)
-  std::uint32_t concurrency_limit = 0;                       // the group's ARC limit after this attempt
-  std::uint32_t in_flight = 0;                               // requests in flight in the group after it
-  std::optional<std::int64_t> carto_remaining;               // Carto-Rate-Limit-Remaining, if sent
-  bool cache_hit = false;                                    // X-Cache: HIT (not charged by CARTO)
+  // When the limiter granted the attempt and it went to the client; default (epoch) when it never did.
+  std::chrono::steady_clock::time_point sent{};
+  flow::Nanos queue_wait{0};                    // waiting for a concurrency slot
+  flow::Nanos limiter_wait{0};                  // waiting for the GCRA limiter
+  flow::Nanos retry_delay{0};                   // backoff before the next attempt
+  std::uint64_t bytes = 0;                      // body bytes received (wire)
+  std::uint32_t concurrency_limit = 0;          // the group's ARC limit after this attempt
+  std::uint32_t in_flight = 0;                  // requests in flight in the group after it
+  std::optional<std::int64_t> carto_remaining;  // Carto-Rate-Limit-Remaining, if sent
+  bool cache_hit = false;                       // X-Cache: HIT (not charged by CARTO)
 };
 
 // Called on the event loop, synchronously, once per attempt; must not block.

@@ -215,6 +215,7 @@ struct Executor::Impl {
       ev.limiter_wait = SteadyClock::now() - limiter_start;
 
       auto sent = SteadyClock::now();
+      ev.sent = sent;
       Request attempt_req = req;
       // Every copy the server may have read must pass the limiter: no silent replay inside the client.
       attempt_req.replay_on_stale_connection = false;
