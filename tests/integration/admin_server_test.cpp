@@ -292,7 +292,7 @@ TEST_F(AdminServerTest, a_slowloris_is_cut_at_the_header_deadline_and_never_stal
   for (int i = 0; i < 5; ++i) {
     const auto start_at = Clock::now();
     EXPECT_EQ(get("/healthz").res.result_int(), 200);
-    EXPECT_LT(Clock::now() - start_at, 100ms);
+    EXPECT_LT(Clock::now() - start_at, 200ms);  // below the 250 ms a stalled server would take
   }
   const auto deadline = Clock::now() + 2s;
   while (!held && Clock::now() < deadline) ioc_.run_one_for(50ms);
