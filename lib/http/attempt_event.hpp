@@ -24,7 +24,8 @@ struct AttemptEvent {
   flow::RetryReason retry_reason = flow::RetryReason::none;  // set when another attempt follows
   bool final = true;                                         // no further attempt for this request
   flow::Nanos latency{0};                                    // send to last body byte
-  // When the limiter granted the attempt and it went to the client; default (epoch) when it never did.
+  // When the limiter granted the attempt (it then went straight to the client); default (epoch) when it
+  // never was.
   std::chrono::steady_clock::time_point sent{};
   flow::Nanos queue_wait{0};                    // waiting for a concurrency slot
   flow::Nanos limiter_wait{0};                  // waiting for the GCRA limiter

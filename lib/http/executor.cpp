@@ -139,19 +139,27 @@ struct Executor::Impl {
     }
   }
 
-  // Waits until the group's limiter grants a cell; fails as rate_limited when that would pass the deadline.
-  asio::awaitable<result<void>> acquire_cell(std::string name, SteadyClock::time_point deadline) {
+  // Waits until the group's limiter grants a cell and returns the instant it did; fails as rate_limited
+  // when that would pass the deadline.
+  asio::awaitable<result<SteadyClock::time_point>> acquire_cell(std::string name,
+                                                                SteadyClock::time_point deadline) {
     for (;;) {
       Group& g = group(name);
-      if (!g.limiter) co_return result<void>{};
       auto now = SteadyClock::now();
+      if (!g.limiter) co_return now;
       Nanos wait = g.limiter->try_acquire(now);
-      if (wait == Nanos::zero()) co_return result<void>{};
+      if (wait == Nanos::zero()) co_return now;
       if (now + wait > deadline)
         co_return Error(errc::rate_limited,
                         "endpoint group " + name + " is rate limited beyond the deadline");
       co_await sleep_until(now + wait);
     }
+  }
+
+  asio::awaitable<result<void>> hop_cell(std::string name, SteadyClock::time_point deadline) {
+    auto cell = co_await acquire_cell(std::move(name), deadline);
+    if (!cell) co_return cell.error();
+    co_return result<void>{};
   }
 
   void emit(AttemptEvent& e, const std::string& name) {
@@ -201,7 +209,8 @@ struct Executor::Impl {
       // The limiter comes after the slot so that a granted cell is spent at once: charging first and
       // queueing after would let sends bunch up beyond the rate.
       auto limiter_start = SteadyClock::now();
-      if (auto cell = co_await acquire_cell(name, deadline); !cell) {
+      auto cell = co_await acquire_cell(name, deadline);
+      if (!cell) {
         auto now = SteadyClock::now();
         group(name).arc.on_finish(now, Nanos::zero(), flow::ArcSignal::neutral);
         --in_flight;
@@ -212,16 +221,16 @@ struct Executor::Impl {
         emit(ev, name);
         co_return cell.error();
       }
-      ev.limiter_wait = SteadyClock::now() - limiter_start;
+      ev.limiter_wait = *cell - limiter_start;
 
       auto sent = SteadyClock::now();
-      ev.sent = sent;
+      ev.sent = *cell;  // the grant instant: the one GCRA's rate + burst bound speaks about
       Request attempt_req = req;
       // Every copy the server may have read must pass the limiter: no silent replay inside the client.
       attempt_req.replay_on_stale_connection = false;
       // A followed redirect is one more request against the same limit.
       std::function<asio::awaitable<result<void>>()> gate = [this, name, deadline] {
-        return acquire_cell(name, deadline);
+        return hop_cell(name, deadline);
       };
       attempt_req.before_redirect = std::move(gate);
       auto r = co_await client.send(std::move(attempt_req));

@@ -190,8 +190,8 @@ TEST_F(HttpExecutor, limiter_paces_a_group_at_rate_plus_burst) {
   for (auto& r : results) ASSERT_TRUE(r.has_value());
   ASSERT_EQ(server.requests().size(), 8u);
   ASSERT_EQ(events.size(), 8u);
-  // Send times as the executor stamped them when the limiter granted each attempt: server arrival times
-  // would bunch up after a stall of the loaded test process and report a burst that was never sent.
+  // The limiter's grant instants, as the executor reports them: server arrival times (and even a stamp
+  // taken just after the grant) bunch up after a stall of a loaded test process.
   std::vector<std::chrono::steady_clock::time_point> sent;
   for (std::size_t i = 2; i < events.size(); ++i) sent.push_back(events[i].sent);
   std::sort(sent.begin(), sent.end());
@@ -200,7 +200,7 @@ TEST_F(HttpExecutor, limiter_paces_a_group_at_rate_plus_burst) {
   for (std::size_t i = 0; i < sent.size(); ++i)
     for (std::size_t j = i; j < sent.size(); ++j) {
       double w = std::chrono::duration<double>(sent[j] - sent[i]).count();
-      EXPECT_LE(static_cast<double>(j - i + 1), 2 + (w + 0.002) * 20) << i << ".." << j;
+      EXPECT_LE(static_cast<double>(j - i + 1), 2 + (w + 0.0001) * 20) << i << ".." << j;
     }
   EXPECT_GE(sent.back() - sent.front(), 195ms);
 }
