@@ -12,16 +12,17 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
 #include <map>
+#include <thread>
 
 #include "app/logging.hpp"
 #include "app/run_history.hpp"
+#include "app/signal_source.hpp"
 #include "config/config_loader.hpp"
 #include "core/exit_code.hpp"
 #include "core/version.hpp"
@@ -47,8 +48,9 @@ struct App::State {
   config::Config config;
   std::string config_path;
   asio::io_context ioc{1};
-  // Registered before the first log line that says the daemon is up, so an early signal is handled.
-  asio::signal_set signals{ioc};
+  // Opened before the first log line that says the daemon is up; blocked signals wait for it.
+  std::unique_ptr<SignalSource> signals;
+  std::thread drain;  // `serve`: stops the writer after the runs drained, while the loop reads signals
   std::unique_ptr<store::Writer> writer;
   std::unique_ptr<extract::WriterBridge> bridge;
   std::map<std::string, std::unique_ptr<extract::SourceFetcher>> fetchers;
@@ -246,7 +248,11 @@ asio::awaitable<void> shutdown(App::State* s) {
   if (s->admin) s->admin->stop();
   for (auto& [name, f] : s->fetchers) f->client().close_idle();
   if (s->scheduler) {
-    s->ioc.stop();
+    // The writer commits its queue on another thread: the loop keeps reading signals meanwhile.
+    s->drain = std::thread([s] {
+      s->writer->stop();
+      s->ioc.stop();
+    });
   } else {
     // `run`: the foreground runs end cancelled (resumable) and their completion stops the loop.
     s->run_cancel.emit(asio::cancellation_type::terminal);
@@ -254,14 +260,21 @@ asio::awaitable<void> shutdown(App::State* s) {
 }
 
 // TERM/INT drain then stop (a second one exits at once); HUP reloads; USR1 reopens the log file.
-void add_signals(App::State& s) {
-  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) s.signals.add(sig);
+int open_signals(App::State& s) {
+  block_daemon_signals();  // again, for an App not started through run_cli; before any thread
+  auto source = SignalSource::open(s.ioc.get_executor());
+  if (!source) {
+    spdlog::error("cannot read signals: {}", source.error().what());
+    return to_int(ExitCode::unavailable);
+  }
+  s.signals = std::move(*source);
+  return to_int(ExitCode::ok);
 }
 
 asio::awaitable<void> signal_loop(App::State* s) {
   for (;;) {
-    auto [ec, sig] = co_await s->signals.async_wait(asio::as_tuple(asio::use_awaitable));
-    if (ec) co_return;
+    const int sig = co_await s->signals->next();
+    if (sig == 0) co_return;
     if (sig == SIGHUP) {
       if (s->scheduler) reload(*s);
     } else if (sig == SIGUSR1) {
@@ -271,9 +284,9 @@ asio::awaitable<void> signal_loop(App::State* s) {
       spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
       asio::co_spawn(s->ioc, shutdown(s), asio::detached);
     } else {
-      // The store commits what it has when the writer stops; SQLite's WAL keeps the rest consistent.
+      // Without waiting for the writer (it may be what is slow): every SQLite commit is atomic, and
+      // the runs cut short are marked interrupted and resumed at the next start.
       spdlog::warn("second signal: exiting now");
-      if (s->writer) s->writer->stop();
       std::_Exit(to_int(ExitCode::ok));
     }
   }
@@ -298,14 +311,29 @@ App::App(config::Config config, std::string config_path) : state_(std::make_uniq
 }
 
 App::~App() {
+  if (state_->drain.joinable()) state_->drain.join();
   if (state_->writer) state_->writer->stop();
 }
 
+namespace {
+
+// SIGTERM or SIGINT before the loop runs: stop at the next startup step instead of serving first.
+bool stopped_during_startup(App::State& s) {
+  if (!stop_signal_pending()) return false;
+  spdlog::info("stop signal during startup: exiting");
+  if (s.writer) s.writer->stop();
+  spdlog::info("stopped");
+  return true;
+}
+
+}  // namespace
+
 int App::serve() {
   auto& s = *state_;
-  add_signals(s);
+  if (int rc = open_signals(s); rc != 0) return rc;
   s.metrics = std::make_unique<metrics::Metrics>(catalogue_of(s.config));
   if (int rc = open_core(s); rc != 0) return rc;
+  if (stopped_during_startup(s)) return to_int(ExitCode::ok);
 
   s.scheduler = std::make_unique<sched::Scheduler>(
       s.ioc.get_executor(), s.clock, [&s](sched::RunRequest r) { return run_job(&s, std::move(r)); },
@@ -318,6 +346,7 @@ int App::serve() {
     }
     s.scheduler->add_job(job.name, *schedule, history_of(s.config.store.path, job.name));
   }
+  if (stopped_during_startup(s)) return to_int(ExitCode::ok);
 
   http::AdminHandlers h;
   h.metrics = [&s] {
@@ -364,6 +393,7 @@ int App::serve() {
                ep.port());
   sd_notify(0, "READY=1\nSTATUS=serving");
   s.ioc.run();
+  if (s.drain.joinable()) s.drain.join();
   s.writer->stop();
   spdlog::info("stopped");
   return to_int(ExitCode::ok);
@@ -377,7 +407,7 @@ int App::run_jobs(const std::vector<std::string>& names) {
       return to_int(ExitCode::usage);
     }
   }
-  add_signals(s);
+  if (int rc = open_signals(s); rc != 0) return rc;
   if (int rc = open_core(s); rc != 0) return rc;
   bool all_ok = true;
   auto body = [](App::State* st, std::vector<std::string> jobs, bool* ok) -> asio::awaitable<void> {

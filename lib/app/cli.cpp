@@ -7,6 +7,7 @@
 
 #include "app/app.hpp"
 #include "app/logging.hpp"
+#include "app/signal_source.hpp"
 #include "app/store_commands.hpp"
 #include "config/config_loader.hpp"
 #include "core/exit_code.hpp"
@@ -171,6 +172,8 @@ int run_cli(int argc, char** argv) {
     return to_int(ExitCode::usage);
   }
   const auto& cli = *parsed;
+  // Before anything else (and before any thread): a signal sent during startup waits for the loop.
+  if (!cli.help && (cli.command == Command::serve || cli.command == Command::run)) block_daemon_signals();
   if (cli.help || cli.command == Command::help) {
     std::cout << help_text(cli.help ? cli.command : Command::help);
     return to_int(ExitCode::ok);

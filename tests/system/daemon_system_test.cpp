@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
+
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/json.hpp>
+#include <filesystem>
 #include <regex>
 #include <thread>
 
@@ -91,6 +93,19 @@ class Daemon : public ::testing::Test {
            "    resources:\n"
            "      - {name: layergroup, kind: layergroup, data_selector: /layergroupid}\n"
            "      - {name: tiles, kind: tiles, tiles: {min_zoom: 0, max_zoom: 3}}\n";
+  }
+
+  // Replaces the fake server with one started with `extra` options (faults).
+  void restart_fake(std::vector<std::string> extra) {
+    fake_.reset();
+    std::filesystem::remove(dir_.file("fake.port"));
+    std::vector<std::string> argv{
+        kFake, "--port", "0", "--port-file", dir_.file("fake.port"), "--seed-api-key", kKey};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    fake_ = std::make_unique<ChildProcess>(argv);
+    for (int i = 0; i < 500 && read_file(dir_.file("fake.port")).empty(); ++i)
+      std::this_thread::sleep_for(10ms);
+    fake_port_ = std::stoi(read_file(dir_.file("fake.port")));
   }
 
   // Starts the daemon and reads its admin port from the "serving" log line.
@@ -227,6 +242,26 @@ TEST_F(Daemon, run_at_start_runs_once_and_a_second_signal_exits_at_once) {
   daemon->signal(SIGTERM);
   daemon->signal(SIGTERM);
   EXPECT_EQ(daemon->wait(10s), std::optional<int>(0)) << daemon->err();
+  auto check = cartopull::testing::run_program(
+      {"/usr/bin/sqlite3", dir_.file("state/c.db"), "PRAGMA integrity_check;"});
+  EXPECT_EQ(check.out, "ok\n");
+}
+
+TEST_F(Daemon, a_second_signal_ends_a_slow_drain_at_once) {
+  restart_fake({"--fault", "tile:latency_ms=3000"});  // every tile takes 3 s: the run cannot drain fast
+  auto daemon = start(config("{every: 1h, run_at_start: true}"));  // shutdown_timeout: 5s
+  bool running = false;
+  for (int i = 0; i < 500 && !running; ++i) {
+    running = get("/api/jobs").body.find("\"running\"") != std::string::npos;
+    if (!running) std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(running) << daemon->err();
+  daemon->signal(SIGTERM);
+  ASSERT_TRUE(daemon->wait_for_stderr("draining runs", 10s)) << daemon->err();
+  daemon->signal(SIGTERM);
+  EXPECT_EQ(daemon->wait(10s), std::optional<int>(0)) << daemon->err();
+  EXPECT_NE(daemon->err().find("second signal: exiting now"), std::string::npos) << daemon->err();
+  EXPECT_EQ(daemon->err().find("runs drained"), std::string::npos) << daemon->err();
   auto check = cartopull::testing::run_program(
       {"/usr/bin/sqlite3", dir_.file("state/c.db"), "PRAGMA integrity_check;"});
   EXPECT_EQ(check.out, "ok\n");
