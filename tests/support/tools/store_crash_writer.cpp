@@ -132,7 +132,8 @@ int main(int argc, char** argv) {
     TileWrite tile;
     tile.tileset = tileset;
     tile.key = crash::tile_key(index);
-    tile.data = crash::tile_bytes(index);
+    const auto bytes = crash::tile_bytes(index);
+    tile.data.assign(bytes.begin(), bytes.end());
     tile.freshness.fetched_at = now;
     tile.freshness.etag = "\"" + std::to_string(index) + "\"";
     tile.run = run;
