@@ -61,7 +61,7 @@ Sample median(std::vector<Sample> samples) {
 
 struct Tile {
   TileKey key;
-  std::string data;  // as TileWrite holds it
+  std::vector<std::uint8_t> data;
 };
 
 // Incompressible, distinct 10-12 KB tiles in row-major order (x fastest), as the enumerator emits.
@@ -77,7 +77,7 @@ std::vector<Tile> make_tiles(std::size_t count) {
     for (std::size_t j = 0; j < tiles[i].data.size(); j += 8) {
       const auto word = random();
       for (std::size_t k = 0; k < 8 && j + k < tiles[i].data.size(); ++k)
-        tiles[i].data[j + k] = static_cast<char>(word >> (8 * k));
+        tiles[i].data[j + k] = std::uint8_t(word >> (8 * k));
     }
   }
   return tiles;

@@ -477,8 +477,8 @@ asio::awaitable<void> Pyramid::tile(carto::TileId t) {
     if (res.status == 200) {
       renewals_in_row_ = 0;
       run_.counts_.bytes += static_cast<std::int64_t>(res.body_bytes);
-      std::string data = std::move(res.body);
-      auto hash = store::blob_hash(store::byte_span(data));
+      auto data = bytes_of(res.body);
+      auto hash = store::blob_hash(data);
       if (stored && stored->hash == hash && stored->size == static_cast<std::int64_t>(data.size())) {
         // A new token (the data version moved) but the same bytes: refresh, do not rewrite.
         store::WriteOp op = store::TileTouch{tileset_, key, std::move(fresh), run_.run_};

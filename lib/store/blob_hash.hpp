@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <span>
-#include <string_view>
 
 namespace cartopull::store {
 
@@ -11,10 +10,5 @@ namespace cartopull::store {
 // blob, never a wrong tile. SHA-256 (content_hash.hpp) was measured at about the cost of the whole
 // SQLite insert of a 11 KB tile, which is why the write path does not use it.
 std::int64_t blob_hash(std::span<const std::uint8_t> bytes) noexcept;
-
-// The bytes of a string (a tile held as std::string), for blob_hash and BlobStore::put.
-inline std::span<const std::uint8_t> byte_span(std::string_view bytes) noexcept {
-  return {reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()};
-}
 
 }  // namespace cartopull::store

@@ -2,8 +2,6 @@
 
 #include <cstring>
 
-#include "store/blob_hash.hpp"
-
 namespace cartopull::store {
 std::string mbtiles_format(std::string_view carto_format) {
   if (carto_format == "mvt" || carto_format == "pbf") return "pbf";
@@ -36,7 +34,7 @@ result<std::optional<TilesetId>> TileStore::find_tileset(std::string_view key) {
 }
 
 result<bool> TileStore::put_tile(const TileWrite& tile) {
-  auto blob = blobs_.put(byte_span(tile.data), tile.hash);
+  auto blob = blobs_.put(tile.data, tile.hash);
   if (!blob) return blob.error();
   if (auto r = db_.prepare_once(
           upsert_tile_,

@@ -43,8 +43,7 @@ struct TileFreshness {
 struct TileWrite {
   TilesetId tileset = 0;
   TileKey key;
-  // The tile's bytes; a string so that an HTTP response body moves in without a copy.
-  std::string data;
+  std::vector<std::uint8_t> data;
   TileFreshness freshness;
   std::optional<RunId> run;
   std::optional<std::int64_t> hash;  // blob_hash(data); computed by the writer when absent

@@ -46,7 +46,7 @@ namespace {
 // with SQLite work only: measured by bench/store_tiles_bench.
 void prepare(WriteOp& op) {
   if (auto* tile = std::get_if<TileWrite>(&op); tile != nullptr && !tile->hash)
-    tile->hash = blob_hash(byte_span(tile->data));
+    tile->hash = blob_hash(tile->data);
 }
 }  // namespace
 

@@ -91,7 +91,7 @@ struct StoreMbtilesExport : ::testing::Test {
     TileWrite w;
     w.tileset = tileset;
     w.key = key;
-    w.data.assign(data.begin(), data.end());
+    w.data = std::move(data);
     w.freshness.fetched_at = kT0;
     ASSERT_TRUE(tiles->put_tile(w));
   }

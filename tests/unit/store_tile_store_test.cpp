@@ -32,7 +32,7 @@ struct StoreTileStore : ::testing::Test {
     TileWrite w;
     w.tileset = tileset;
     w.key = key;
-    w.data = data;
+    w.data = bytes(data);
     w.freshness.fetched_at = kT0;
     return w;
   }

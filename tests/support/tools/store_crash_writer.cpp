@@ -132,8 +132,7 @@ int main(int argc, char** argv) {
     TileWrite tile;
     tile.tileset = tileset;
     tile.key = crash::tile_key(index);
-    const auto bytes = crash::tile_bytes(index);
-    tile.data.assign(bytes.begin(), bytes.end());
+    tile.data = crash::tile_bytes(index);
     tile.freshness.fetched_at = now;
     tile.freshness.etag = "\"" + std::to_string(index) + "\"";
     tile.run = run;
