@@ -4,7 +4,7 @@
 # per build, the builds taking turns so that each sees the same load. Per run it prints tiles/s and
 # the CPU per tile, in µs, of cartopull's event-loop thread (all, and user space only), its writer
 # thread, the whole process and nginx's worker (threads sampled from /proc every 10 ms; the process
-# from wait4's rusage).
+# from wait4's rusage), and the peak RSS.
 #   bench/nginx_pull.sh [MAX_ZOOM=8] [RUNS=3] BUILD_DIR [BUILD_DIR...]
 #   env: SCHEME=http|https (default http); QUEUE_BYTES (store.queue_bytes, default the daemon's)
 # Needs nginx, openssl, curl, python3 (scripts/install-bench-deps.sh). z8 uses ~1 GB of /tmp.
@@ -52,8 +52,8 @@ rm -f "$work"/c.db*
 "${builds[0]}/daemon/cartopull" run -c "$work/c.yaml" pull --log-level warn >/dev/null
 
 echo "== z0-$zoom, $total tiles, $scheme, $runs runs per build; load average $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-28s %4s %8s %9s %9s %9s %9s %9s %9s %6s\n' build run wall_s tiles/s loop_us loop_user \
-  writer_us proc_us nginx_us load1
+printf '%-28s %4s %8s %9s %9s %9s %9s %9s %9s %7s %6s\n' build run wall_s tiles/s loop_us loop_user \
+  writer_us proc_us nginx_us rss_MB load1
 for run in $(seq "$runs"); do
   for b in "${builds[@]}"; do
     rm -f "$work"/c.db*
@@ -84,17 +84,17 @@ loop_user, loop_sys = last.get(p.pid, (0, 0))
 others = sorted((sum(v) for t, v in last.items() if t != p.pid), reverse=True)
 writer = others[0] / tick if others else 0.0
 print(f"{wall:.3f} {(loop_user + loop_sys) / tick:.3f} {loop_user / tick:.3f} {writer:.3f} "
-      f"{usage.ru_utime + usage.ru_stime:.3f}")
+      f"{usage.ru_utime + usage.ru_stime:.3f} {usage.ru_maxrss / 1024:.1f}")
 PY
 )
     after=$(nginx_ticks)
-    read -r wall loop loop_user writer proc <<<"$line"
+    read -r wall loop loop_user writer proc rss <<<"$line"
     tiles=$(sqlite3 "$work/c.db" "SELECT count(*) FROM tiles" 2>/dev/null || echo "$total")
     [ "$tiles" = "$total" ] || { echo "nginx_pull.sh: $b stored $tiles tiles, want $total" >&2; exit 1; }
     awk -v b="$(basename "$(dirname "$b")")/$(basename "$b")" -v r="$run" -v n="$total" -v w="$wall" \
       -v l="$loop" -v lu="$loop_user" -v wr="$writer" -v p="$proc" -v ng=$((after - before)) -v k="$(getconf CLK_TCK)" \
-      -v la="$(cut -d' ' -f1 /proc/loadavg)" \
-      'BEGIN { printf "%-28s %4d %8.2f %9.0f %9.1f %9.1f %9.1f %9.1f %9.1f %6s\n", b, r, w, n / w, l / n * 1e6,
-               lu / n * 1e6, wr / n * 1e6, p / n * 1e6, ng / k / n * 1e6, la }'
+      -v rss="$rss" -v la="$(cut -d' ' -f1 /proc/loadavg)" \
+      'BEGIN { printf "%-28s %4d %8.2f %9.0f %9.1f %9.1f %9.1f %9.1f %9.1f %7.1f %6s\n", b, r, w, n / w,
+               l / n * 1e6, lu / n * 1e6, wr / n * 1e6, p / n * 1e6, ng / k / n * 1e6, rss, la }'
   done
 done
