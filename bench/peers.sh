@@ -25,7 +25,8 @@ cleanup() {
 trap cleanup EXIT
 [ -z "${PEERS_KEEP:-}" ] || trap 'kill "$nginx_pid" 2>/dev/null; echo "kept $work"' EXIT
 tick=$(getconf CLK_TCK)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=bench/nginx_tiles.sh
+. "$here/nginx_tiles.sh"
 
 echo "== load average at start: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"
 echo "== generating z0-$zoom tiles"
@@ -44,54 +45,7 @@ with open(f"{work}/paths", "w") as p:
 PY
 
 # nginx: own prefix, one worker, keep-alive, no access log, HTTP and HTTPS (self-signed, made now).
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=127.0.0.1 \
-  -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
-port=$(free_port)
-tls_port=$(free_port)
-while [ "$tls_port" = "$port" ]; do tls_port=$(free_port); done
-mkdir -p "$work/nginx"
-cat >"$work/nginx.conf" <<NGINX
-worker_processes 1;
-daemon off;
-pid $work/nginx/nginx.pid;
-error_log $work/nginx/error.log warn;
-events { worker_connections 1024; }
-http {
-  access_log off;
-  sendfile on;
-  tcp_nopush on;
-  keepalive_timeout 60s;
-  keepalive_requests 1000000;
-  client_body_temp_path $work/nginx/body;
-  proxy_temp_path $work/nginx/proxy;
-  fastcgi_temp_path $work/nginx/fastcgi;
-  uwsgi_temp_path $work/nginx/uwsgi;
-  scgi_temp_path $work/nginx/scgi;
-  types { image/png png; }
-  server {
-    listen 127.0.0.1:$port;
-    listen 127.0.0.1:$tls_port ssl;
-    ssl_certificate $work/cert.pem;
-    ssl_certificate_key $work/key.pem;
-    root $work;
-    location /tiles/ { }
-  }
-}
-NGINX
-nginx -p "$work/nginx" -c "$work/nginx.conf" -e "$work/nginx/error.log" &
-nginx_pid=$!
-for _ in $(seq 100); do
-  curl -fso /dev/null "http://127.0.0.1:$port/tiles/0/0/0.png" && break
-  sleep 0.05
-done
-curl -fso /dev/null --cacert "$work/cert.pem" "https://127.0.0.1:$tls_port/tiles/0/0/0.png"
-nginx_ticks() {  # user+sys clock ticks of nginx's worker processes
-  local sum=0 pid
-  for pid in $(pgrep -P "$nginx_pid"); do
-    sum=$((sum + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
-  done
-  echo "$sum"
-}
+start_nginx "$work"
 
 results=$work/results
 : >"$results"

@@ -21,6 +21,7 @@
 #include "carto/layergroup.hpp"
 #include "carto/request_spec.hpp"
 #include "carto/tile_enumerator.hpp"
+#include "carto/tile_request_plan.hpp"
 #include "core/redact.hpp"
 #include "store/blob_hash.hpp"
 #include "store/database.hpp"
@@ -99,6 +100,9 @@ class Run {
 
   asio::awaitable<result<http::Response>> send(const config::ResourceConfig& r,
                                                const carto::Placeholders& values, http::Headers extra = {});
+  // The HTTP request of a planned spec (its url and log_url unused: the url is given).
+  static http::Request request_of(const config::ResourceConfig& r, const carto::RequestSpec& spec,
+                                  std::string url, http::Headers extra);
   asio::awaitable<void> fail(const config::ResourceConfig& r, std::string item, std::string reason,
                              std::int64_t attempts = 1);
   void count(const char* outcome, std::int64_t n = 1);
@@ -143,17 +147,23 @@ asio::awaitable<void> Run::fail(const config::ResourceConfig& r, std::string ite
   co_await write(std::move(op));
 }
 
+http::Request Run::request_of(const config::ResourceConfig& r, const carto::RequestSpec& spec,
+                              std::string url, http::Headers extra) {
+  http::Request request;
+  request.method = spec.method;
+  request.url = std::move(url);
+  request.body = spec.body;
+  if (!spec.content_type.empty()) request.headers.set("Content-Type", spec.content_type);
+  for (const auto& [k, v] : extra.fields()) request.headers.set(k, v);
+  if (r.max_body_bytes) request.max_body_bytes = *r.max_body_bytes;
+  return request;
+}
+
 asio::awaitable<result<http::Response>> Run::send(const config::ResourceConfig& r,
                                                   const carto::Placeholders& values, http::Headers extra) {
   auto spec = carto::plan_request(source_, r, values);
   if (!spec) co_return spec.error();
-  http::Request request;
-  request.method = spec->method;
-  request.url = spec->url;
-  request.body = spec->body;
-  if (!spec->content_type.empty()) request.headers.set("Content-Type", spec->content_type);
-  for (const auto& [k, v] : extra.fields()) request.headers.set(k, v);
-  if (r.max_body_bytes) request.max_body_bytes = *r.max_body_bytes;
+  http::Request request = request_of(r, *spec, spec->url, std::move(extra));
   co_return co_await fetcher_.fetch(spec->group, std::move(request));
 }
 
@@ -264,6 +274,8 @@ class Pyramid {
  private:
   asio::awaitable<void> worker();
   asio::awaitable<void> tile(carto::TileId t);
+  // The request plan of the current token generation, made at its first tile.
+  const result<carto::TileRequestPlan>& plan();
   asio::awaitable<bool> renew_token(std::uint64_t generation_used);
   asio::awaitable<void> report(bool final);
 
@@ -284,6 +296,8 @@ class Pyramid {
   std::size_t running_ = 0;
   Clock::time_point started_ = Clock::now(), last_log_ = Clock::now(), last_checkpoint_ = Clock::now();
   std::unique_ptr<store::TileStore> freshness_;
+  std::optional<result<carto::TileRequestPlan>> plan_;
+  std::uint64_t plan_generation_ = 0;
 };
 
 asio::awaitable<void> Pyramid::execute(std::size_t workers) {
@@ -410,14 +424,20 @@ asio::awaitable<bool> Pyramid::renew_token(std::uint64_t generation_used) {
   co_return ok;
 }
 
-asio::awaitable<void> Pyramid::tile(carto::TileId t) {
-  const std::string item = format_ + " " + carto::to_string(t);
-  for (;;) {
+const result<carto::TileRequestPlan>& Pyramid::plan() {
+  if (!plan_ || plan_generation_ != token_generation_) {
     carto::Placeholders values = values_;
-    values["z"] = std::to_string(t.z);
-    values["x"] = std::to_string(t.x);
-    values["y"] = std::to_string(t.y);
     values["format"] = format_;
+    plan_.emplace(carto::TileRequestPlan::make(run_.source_, r_, std::move(values)));
+    plan_generation_ = token_generation_;
+  }
+  return *plan_;
+}
+
+asio::awaitable<void> Pyramid::tile(carto::TileId t) {
+  // The item's name is only needed when the tile fails.
+  auto item = [&] { return format_ + " " + carto::to_string(t); };
+  for (;;) {
     http::Headers conditional;
     store::TileKey key{t.z, t.x, t.y};
     std::optional<store::TileState> stored;
@@ -430,20 +450,31 @@ asio::awaitable<void> Pyramid::tile(carto::TileId t) {
       }
     }
     auto generation = token_generation_;
-    auto response = co_await run_.send(r_, values, conditional);
+    const auto& planned = plan();
+    if (!planned) {
+      co_await run_.fail(r_, item(), planned.error().what());
+      co_return;
+    }
+    // Taken before the first suspension: a renewal may replace the plan and the token meanwhile.
+    // The whole token (id:cache_buster): a resume compares it to tell a data version apart.
+    auto layergroup = values_.find("layergroupid");
+    std::optional<std::string> token;
+    if (layergroup != values_.end()) token = layergroup->second;
+    std::string group = planned->request().group;
+    http::Request request = Run::request_of(r_, planned->request(), planned->url(t), std::move(conditional));
+    auto response = co_await run_.fetcher_.fetch(std::move(group), std::move(request));
     if (!response) {
-      co_await run_.fail(r_, item, response.error().what());
+      co_await run_.fail(r_, item(), response.error().what());
       co_return;
     }
     auto& res = *response;
     if (carto::is_expired_token_error(res.status, res.body)) {
       if (co_await renew_token(generation)) continue;
-      co_await run_.fail(r_, item, status_reason(res));
+      co_await run_.fail(r_, item(), status_reason(res));
       co_return;
     }
-    store::TileFreshness fresh{
-        std::chrono::system_clock::now(), header(res, "Last-Modified"), header(res, "ETag"),
-        values.contains("layergroupid") ? std::optional(values["layergroupid"]) : std::nullopt};
+    store::TileFreshness fresh{std::chrono::system_clock::now(), header(res, "Last-Modified"),
+                               header(res, "ETag"), std::move(token)};
     if (res.status == 200) {
       renewals_in_row_ = 0;
       run_.counts_.bytes += static_cast<std::int64_t>(res.body_bytes);
@@ -470,7 +501,7 @@ asio::awaitable<void> Pyramid::tile(carto::TileId t) {
       run_.count("empty");
       if (r_.tiles.prune_empty) tiles_.prune(t);
     } else {
-      co_await run_.fail(r_, item, status_reason(res));
+      co_await run_.fail(r_, item(), status_reason(res));
     }
     co_return;
   }

@@ -118,6 +118,35 @@ struct Connection {
   }
 };
 
+// A Beast body that appends into a std::string reserved at the Content-Length: one copy from the
+// connection's read buffer. (string_body zero-fills each chunk before copying it in.)
+struct ReservedStringBody {
+  using value_type = std::string;
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    reader(bhttp::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+    void init(const boost::optional<std::uint64_t>& length, beast::error_code& ec) {
+      if (length) body_.reserve(static_cast<std::size_t>(*length));  // bounded by the caller's limit
+      ec = {};
+    }
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      std::size_t n = 0;
+      for (auto b : beast::buffers_range_ref(buffers)) {
+        body_.append(static_cast<const char*>(b.data()), b.size());
+        n += b.size();
+      }
+      ec = {};
+      return n;
+    }
+    void finish(beast::error_code& ec) { ec = {}; }
+
+   private:
+    value_type& body_;
+  };
+};
+
 // What one request/response exchange on one connection produced.
 struct Exchange {
   result<Response> response = Error(errc::cancelled, "not run");
@@ -416,10 +445,42 @@ struct Client::Impl {
                      "response body of " + std::to_string(*cl) + " bytes exceeds " + std::to_string(limit));
     auto encoding = parse_content_encoding(resp.headers.find("Content-Encoding").value_or(""));
     if (!encoding) co_return fail(errc::bad_response, encoding.error().message);
+    if (!redirect && *encoding == ContentEncoding::identity && !*a.sink && p.content_length() &&
+        !p.is_done()) {
+      // A tile's case: parsed straight into Response::body (reserved once), first from what came in with
+      // the header, without a trip through the event loop.
+      bhttp::response_parser<ReservedStringBody> direct{std::move(p)};
+      std::size_t step_start = 0;
+      bool step_armed = false;
+      while (!direct.is_done()) {
+        if (c.buffer.size() > 0) {
+          beast::error_code pec;
+          const std::size_t used = direct.put(c.buffer.data(), pec);
+          c.buffer.consume(used);
+          if (pec && pec != bhttp::error::need_more)
+            co_return fail(classify_io(pec, true), "reading response body: " + pec.message());
+          if (used > 0) continue;
+        }
+        // A deadline per 64 KiB of body, as the general path below has.
+        const std::size_t got = direct.get().body().size();
+        if (!step_armed || got - step_start >= kChunk) {
+          budget = step_budget(opts.io_timeout, a.deadline);
+          if (!budget) co_return fail(errc::timeout, "request deadline exceeded reading the body");
+          c.tcp().expires_after(*budget);
+          step_start = got;
+          step_armed = true;
+        }
+        auto [bec, bn] = co_await bhttp::async_read_some(*stream, c.buffer, direct, kTuple);
+        if (bec) co_return fail(classify_io(bec, true), "reading response body: " + bec.message());
+      }
+      resp.body = std::move(direct.get().body());
+      resp.wire_bytes = resp.body_bytes = resp.body.size();
+      out.keep_alive = direct.keep_alive();
+      out.response = std::move(resp);
+      co_return out;
+    }
+
     ContentDecoder decoder(redirect ? ContentEncoding::identity : *encoding, limit);
-    // One allocation for an identity body of known length instead of a doubling string.
-    if (auto cl = p.content_length(); cl && !redirect && *encoding == ContentEncoding::identity && !*a.sink)
-      resp.body.reserve(static_cast<std::size_t>(*cl));
     BodySink collect = [&resp](std::string_view chunk) -> result<void> {
       resp.body.append(chunk);
       return {};

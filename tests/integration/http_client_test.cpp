@@ -94,6 +94,48 @@ TEST_F(HttpClient, bodies_around_the_read_buffer_size_arrive_whole_on_one_connec
   EXPECT_EQ(server.connections(), 1u);
 }
 
+TEST_F(HttpClient, a_body_arriving_in_pieces_after_its_header_is_whole_and_the_connection_reused) {
+  // A known-length body is parsed straight into Response::body, first from what came with the header,
+  // then read by read; here every byte comes in a later read.
+  const std::string body = "0123456789abcdefghij";
+  ScriptedServer server(ioc.get_executor(), [&](const ServedRequest& q) {
+    Reply r = ok(body);
+    if (q.target == "/drip") {
+      r.action = Reply::Action::drip;
+      r.delay = 1ms;
+    }
+    return r;
+  });
+  auto client = make_client();
+  auto dripped = get(*client, server.url("/drip"));
+  ASSERT_TRUE(dripped.has_value()) << dripped.error().what();
+  EXPECT_EQ(dripped->body, body);
+  EXPECT_EQ(dripped->body_bytes, body.size());
+  EXPECT_EQ(dripped->wire_bytes, body.size());
+  auto next = get(*client, server.url("/whole"));
+  ASSERT_TRUE(next.has_value()) << next.error().what();
+  EXPECT_EQ(next->body, body);
+  EXPECT_EQ(server.connections(), 1u);
+}
+
+TEST_F(HttpClient, read_timeout_bounds_each_64_kib_of_a_body_not_each_read) {
+  // 40 bytes, one every 5 ms: each read is well inside io_timeout, the whole body (200 ms) is not.
+  ScriptedServer server(ioc.get_executor(), [](const ServedRequest&) {
+    Reply r = ok(std::string(40, 'd'));
+    r.action = Reply::Action::drip;
+    r.delay = 5ms;
+    return r;
+  });
+  auto client = make_client(ClientOptions{.io_timeout = 60ms, .request_timeout = 5s});
+  auto start = std::chrono::steady_clock::now();
+  auto r = get(*client, server.url());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, errc::timeout) << r.error().what();
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_GE(took, 55ms);
+  EXPECT_LT(took, 180ms);
+}
+
 TEST_F(HttpClient, per_origin_cap_queues_requests_for_a_pooled_connection) {
   ScriptedServer server(ioc.get_executor(), [](const ServedRequest&) {
     Reply r = ok();
