@@ -1,6 +1,8 @@
 // Whole extraction runs against fake-carto over real sockets, into a temporary database.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -98,6 +100,18 @@ class Extraction : public ::testing::Test {
   store::Database db() { return std::move(*store::Database::open(dir_.file("c.db"), {.read_only = true})); }
 
   std::int64_t count(const std::string& sql) { return *db().query_int64(sql); }
+
+  // What fake-carto serves for each z0-3 PNG tile of `token`, by "z/x/y".
+  std::map<std::string, std::string> pyramid_bodies(const std::string& token) {
+    std::map<std::string, std::string> bodies;
+    carto::TileEnumerator e(carto::Coverage::world(), 0, 3);
+    while (auto t = e.next()) {
+      auto body = fake_.expected_tile(token, "mapnik", t->z, t->x, t->y, fake::TileFormat::png);
+      EXPECT_TRUE(body) << carto::to_string(*t);
+      bodies[carto::to_string(*t)] = body.value_or("");
+    }
+    return bodies;
+  }
 
   cartopull::testing::TempDir dir_;
   fake::Server fake_;
@@ -203,15 +217,18 @@ TEST_F(Extraction, expired_token_mid_pyramid_is_renewed_without_refetching_store
   EXPECT_EQ(s.counts.failed, 0);
 }
 
-TEST_F(Extraction, a_second_run_revalidates_and_a_bump_refetches_only_changed_tiles) {
-  auto c = config(R"(  - name: city
+// An anonymous map and its z0-3 PNG pyramid (85 tiles).
+const char* kCityPngJob = R"(  - name: city
     source: v1
     resources:
       - name: lg
         kind: anonymous_map
         map_config: {version: 1.3.0, layers: [{type: mapnik, options: {sql: "select * from cities", cartocss: "#l{}", cartocss_version: 2.1.1}}]}
       - {name: tiles, kind: tiles, parent: lg, tiles: {min_zoom: 0, max_zoom: 3, formats: [png]}}
-)");
+)";
+
+TEST_F(Extraction, a_second_run_revalidates_and_a_bump_refetches_only_changed_tiles) {
+  auto c = config(kCityPngJob);
   auto first = run(c, "city");
   ASSERT_EQ(first.status, store::RunStatus::ok) << first.error;
   EXPECT_EQ(first.counts.fetched, 1 + 85);
@@ -223,25 +240,14 @@ TEST_F(Extraction, a_second_run_revalidates_and_a_bump_refetches_only_changed_ti
 
   auto token = *db().query_text("SELECT layergroupid FROM res_city__lg ORDER BY _id LIMIT 1");
   auto md5 = token.substr(0, token.find(':'));
-  std::map<std::string, std::string> before;
-  carto::TileEnumerator e(carto::Coverage::world(), 0, 3);
-  while (auto t = e.next()) {
-    auto body = fake_.expected_tile(token, "mapnik", t->z, t->x, t->y, fake::TileFormat::png);
-    ASSERT_TRUE(body) << carto::to_string(*t);
-    before[carto::to_string(*t)] = *body;
-  }
+  auto before = pyramid_bodies(token);
   fake_.bump(md5);
   auto third = run(c, "city");
   EXPECT_EQ(third.status, store::RunStatus::ok) << third.error;
   auto new_token = *db().query_text("SELECT layergroupid FROM res_city__lg ORDER BY _id DESC LIMIT 1");
   ASSERT_NE(new_token, token);
   int changed = 0;
-  carto::TileEnumerator e2(carto::Coverage::world(), 0, 3);
-  while (auto t = e2.next()) {
-    auto body = fake_.expected_tile(new_token, "mapnik", t->z, t->x, t->y, fake::TileFormat::png);
-    ASSERT_TRUE(body) << carto::to_string(*t);
-    changed += *body != before[carto::to_string(*t)];
-  }
+  for (const auto& [tile, body] : pyramid_bodies(new_token)) changed += body != before.at(tile);
   ASSERT_GT(changed, 0);
   EXPECT_EQ(third.counts.fetched, 1 + changed) << "exactly the changed tiles are rewritten";
   EXPECT_EQ(third.counts.unchanged, 85 - changed);
@@ -255,14 +261,7 @@ std::string hex(std::string_view bytes) {
 }
 
 TEST_F(Extraction, a_resume_after_a_data_bump_revalidates_tiles_of_the_old_version) {
-  auto c = config(R"(  - name: city
-    source: v1
-    resources:
-      - name: lg
-        kind: anonymous_map
-        map_config: {version: 1.3.0, layers: [{type: mapnik, options: {sql: "select * from cities", cartocss: "#l{}", cartocss_version: 2.1.1}}]}
-      - {name: tiles, kind: tiles, parent: lg, tiles: {min_zoom: 0, max_zoom: 3, formats: [png]}}
-)");
+  auto c = config(kCityPngJob);
   auto first = run(c, "city");
   ASSERT_EQ(first.status, store::RunStatus::ok) << first.error;
   auto token = *db().query_text("SELECT layergroupid FROM res_city__lg ORDER BY _id LIMIT 1");
@@ -274,11 +273,7 @@ TEST_F(Extraction, a_resume_after_a_data_bump_revalidates_tiles_of_the_old_versi
     ASSERT_TRUE(rw.exec("UPDATE runs SET status = 'interrupted', finished_at = NULL WHERE id = " +
                         std::to_string(first.run)));
   }
-  std::map<std::string, std::string> before;
-  carto::TileEnumerator e(carto::Coverage::world(), 0, 3);
-  while (auto t = e.next())
-    before[carto::to_string(*t)] =
-        *fake_.expected_tile(token, "mapnik", t->z, t->x, t->y, fake::TileFormat::png);
+  auto before = pyramid_bodies(token);
   fake_.bump(token.substr(0, token.find(':')));
 
   auto resumed = run(c, "city");
@@ -288,15 +283,16 @@ TEST_F(Extraction, a_resume_after_a_data_bump_revalidates_tiles_of_the_old_versi
   auto new_token = *db().query_text("SELECT layergroupid FROM res_city__lg ORDER BY _id DESC LIMIT 1");
   ASSERT_NE(new_token, token);
   int changed = 0;
-  carto::TileEnumerator e2(carto::Coverage::world(), 0, 3);
-  while (auto t = e2.next()) {
-    auto now = *fake_.expected_tile(new_token, "mapnik", t->z, t->x, t->y, fake::TileFormat::png);
-    changed += now != before[carto::to_string(*t)];
-    auto stored = db().query_text(
-        "SELECT hex(b.data) FROM tiles t JOIN blobs b ON b.id = t.blob_id WHERE t.z = " +
-        std::to_string(t->z) + " AND t.x = " + std::to_string(t->x) + " AND t.y = " + std::to_string(t->y));
-    ASSERT_TRUE(stored) << carto::to_string(*t);
-    EXPECT_TRUE(*stored == hex(now)) << carto::to_string(*t) << " is one data version old";
+  auto database = db();
+  for (const auto& [tile, now] : pyramid_bodies(new_token)) {
+    changed += now != before.at(tile);
+    unsigned z = 0, x = 0, y = 0;
+    ASSERT_EQ(std::sscanf(tile.c_str(), "%u/%u/%u", &z, &x, &y), 3) << tile;
+    auto stored = database.query_text(
+        "SELECT hex(b.data) FROM tiles t JOIN blobs b ON b.id = t.blob_id WHERE t.z = " + std::to_string(z) +
+        " AND t.x = " + std::to_string(x) + " AND t.y = " + std::to_string(y));
+    ASSERT_TRUE(stored) << tile;
+    EXPECT_TRUE(*stored == hex(now)) << tile << " is one data version old";
   }
   ASSERT_GT(changed, 0);
   EXPECT_EQ(resumed.counts.fetched, 1 + changed) << "the changed tiles are rewritten";
