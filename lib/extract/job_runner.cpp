@@ -70,6 +70,13 @@ std::optional<std::string> header(const http::Response& r, std::string_view name
 }
 
 // "HTTP 404: <CARTO's error messages>" for a response that is not a success.
+// The whole layergroup token (id:cache_buster) in a resource's values, if it has a parent: kept with
+// each tile so that a resumed run can tell a data version apart.
+std::optional<std::string> token_of(const carto::Placeholders& values) {
+  auto it = values.find("layergroupid");
+  return it == values.end() ? std::nullopt : std::optional(it->second);
+}
+
 std::string status_reason(const http::Response& r) {
   auto messages = carto::error_messages(r.body);
   return "HTTP " + std::to_string(r.status) + (messages.empty() ? "" : ": " + messages);
@@ -456,10 +463,7 @@ asio::awaitable<void> Pyramid::tile(carto::TileId t) {
       co_return;
     }
     // Taken before the first suspension: a renewal may replace the plan and the token meanwhile.
-    // The whole token (id:cache_buster): a resume compares it to tell a data version apart.
-    auto layergroup = values_.find("layergroupid");
-    std::optional<std::string> token;
-    if (layergroup != values_.end()) token = layergroup->second;
+    std::optional<std::string> token = token_of(values_);
     std::string group = planned->request().group;
     http::Request request = Run::request_of(r_, planned->request(), planned->url(t), std::move(conditional));
     auto response = co_await run_.fetcher_.fetch(std::move(group), std::move(request));
@@ -527,8 +531,7 @@ asio::awaitable<bool> Run::pyramid(const config::ResourceConfig& r, carto::Place
     std::unordered_set<std::uint64_t> done;
     auto run = run_;
     // Skip only what the interrupted run stored from this data version: a bump in between changes it.
-    std::optional<std::string> token =
-        values.contains("layergroupid") ? std::optional(values["layergroupid"]) : std::nullopt;
+    std::optional<std::string> token = token_of(values);
     std::function<result<void>(store::WriteContext&)> task = [&, key, format, run,
                                                               token](store::WriteContext& c) -> result<void> {
       auto id = c.tiles.ensure_tileset(key, store::mbtiles_format(format), std::chrono::system_clock::now());
