@@ -229,8 +229,15 @@ struct Executor::Impl {
       // Every copy the server may have read must pass the limiter: no silent replay inside the client.
       attempt_req.replay_on_stale_connection = false;
       // A followed redirect is one more request against the same limit.
-      std::function<asio::awaitable<result<void>>()> gate = [this, name, deadline] {
-        return hop_cell(name, deadline);
+      // One pointer, so std::function keeps it inline: no allocation per attempt. `hop` lives in this
+      // frame until send() returns, the only time the gate can run.
+      struct Hop {
+        Impl* impl;
+        const std::string* name;
+        SteadyClock::time_point deadline;
+      } hop{this, &name, deadline};
+      std::function<asio::awaitable<result<void>>()> gate = [h = &hop] {
+        return h->impl->hop_cell(*h->name, h->deadline);
       };
       attempt_req.before_redirect = std::move(gate);
       auto r = co_await client.send(std::move(attempt_req));
